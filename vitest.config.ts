@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests import sibling packages from their sources, so nothing has to be built first.
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const alias = {
+  '@gw/core': src('core'),
+  '@gw/fastcgi': src('fastcgi'),
+  '@gw/scgi': src('scgi'),
+  '@gw/uwsgi': src('uwsgi'),
+  '@gw/cli': src('cli'),
+  '@gw/test-utils': src('test-utils'),
+};
+
+const project = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
+  resolve: { alias },
+  test: { name, include, environment: 'node', ...extra },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      project('core', ['packages/core/test/**/*.test.ts']),
+      project('fastcgi', ['packages/fastcgi/test/**/*.test.ts']),
+      project('scgi', ['packages/scgi/test/**/*.test.ts']),
+      project('uwsgi', ['packages/uwsgi/test/**/*.test.ts']),
+      project('cli', ['packages/cli/test/**/*.test.ts'], { testTimeout: 30_000 }),
+      project('vectors', ['test-vectors/**/*.test.ts'], { testTimeout: 60_000 }),
+      project('fuzz', ['packages/*/fuzz/**/*.fuzz.ts'], { testTimeout: 600_000 }),
+    ],
+  },
+});
