@@ -1,0 +1,49 @@
+export {
+  FCGI_VERSION_1,
+  FLAG_KEEP_CONN,
+  HEADER_LENGTH,
+  isManagementType,
+  isStreamType,
+  ManagementVariable,
+  MAX_ALIGNED_CONTENT,
+  MAX_CONTENT_LENGTH,
+  MAX_REQUEST_ID,
+  MAX_TYPE,
+  NULL_REQUEST_ID,
+  ProtocolStatus,
+  protocolStatusName,
+  RecordType,
+  Role,
+  recordTypeName,
+  roleName,
+} from './constants.js';
+export { FastCgiErrorCode } from './error-codes.js';
+export {
+  type EncodeParamsOptions,
+  encodeGetValues,
+  encodeGetValuesResult,
+  encodePairs,
+  encodeParams,
+  type PairPart,
+  type PairSource,
+} from './name-value-encoder.js';
+export { type PairLimits, PairStreamParser } from './name-value-decoder.js';
+export {
+  RECORD_DECODER_LIMITS,
+  RecordDecoder,
+  type RecordDecoderHandler,
+  type RecordDecoderOptions,
+  type RecordHeader,
+} from './record-decoder.js';
+export {
+  encodeAbortRequest,
+  encodeBeginRequest,
+  encodeEndRequest,
+  encodeStream,
+  encodeStreamEnd,
+  encodeUnknownType,
+  frameStream,
+  measureStream,
+  writeStreamInto,
+} from './record-encoder.js';
+export { paddingFor } from './record-header.js';

@@ -1,0 +1,2 @@
+export { ByteBuilder, fcgiPair, fcgiRecord } from './byte-builder.js';
+export { bytewise, chunksOf, everySplit, isolate, splitAt } from './splits.js';

@@ -1,0 +1,207 @@
+import { type GatewayError, LimitError, ParamList, ProtocolError } from '@gw/core';
+import { FastCgiErrorCode as Code } from './error-codes.js';
+
+/** Limits that apply to one name-value stream (a request's PARAMS, or a GET_VALUES body). */
+export interface PairLimits {
+  readonly maxParamsBytes: number;
+  readonly maxParamsPairs: number;
+  readonly maxNameLength: number;
+  readonly maxValueLength: number;
+}
+
+/**
+ * Decodes one FastCGI name-value byte stream (spec §3.4) fed as segments — the contents of
+ * consecutive PARAMS records, in whatever pieces the socket delivered them.
+ *
+ * Pair boundaries are independent of record and chunk boundaries (spec Appendix B splits
+ * "SER|VER_ADDR" across two records), so this is its own small state machine one level above
+ * the record decoder. A pair inside one segment is added to the ParamList as a view (no copy).
+ * A pair that straddles segments is copied once into a buffer of exactly name+value bytes,
+ * allocated only after both lengths are known and checked against the limits.
+ */
+export class PairStreamParser {
+  readonly params = new ParamList();
+  /** Bytes fed so far (the whole stream, length prefixes included). */
+  bytes = 0;
+
+  readonly #limits: PairLimits;
+  /** Request id the stream belongs to (0 for GET_VALUES), attached to errors. */
+  readonly #requestId: number;
+  /** Length-prefix bytes of a pair whose prefixes were cut by a segment end (at most 8). */
+  readonly #prefix = Buffer.alloc(8);
+  #prefixFill = 0;
+  /** Absolute offset of the stashed prefix's first byte (it may lie in an earlier record). */
+  #prefixOffset = 0;
+  /** Destination of a straddling pair's name+value bytes, or null when no pair is pending. */
+  #pending: Buffer | null = null;
+  #pendingFill = 0;
+  #pendingNameLength = 0;
+  /** Stream position of the current segment's first byte. */
+  #segBase = 0;
+
+  constructor(limits: PairLimits, requestId: number) {
+    this.#limits = limits;
+    this.#requestId = requestId;
+  }
+
+  /** True while a pair is only partly received. */
+  get midPair(): boolean {
+    return this.#prefixFill > 0 || this.#pending !== null;
+  }
+
+  /**
+   * Feeds the next segment. `offset` is the absolute stream offset of `seg[0]` (for errors).
+   * `final` says no bytes follow this segment, so a cut pair is reported at once instead of
+   * being buffered. Returns an error, or undefined.
+   */
+  feed(seg: Buffer, offset: number, final = false): GatewayError | undefined {
+    const end = seg.length;
+    this.#segBase = this.bytes;
+    this.bytes += end;
+    let p = 0;
+    if (this.#pending !== null) {
+      p = this.#fillPending(seg, 0);
+      if (this.#pending !== null) return final ? this.#truncated(offset + end) : undefined;
+    } else if (this.#prefixFill > 0) {
+      const r = this.#completePrefix(seg, offset, final);
+      if (typeof r !== 'number') return r;
+      p = r;
+      if (this.midPair) return final ? this.#truncated(offset + end) : undefined;
+    }
+    while (p < end) {
+      // Spec §3.4: the high bit of a length's first byte selects the 4-byte form.
+      const b0 = seg[p] as number;
+      const nameWidth = b0 < 0x80 ? 1 : 4;
+      if (p + nameWidth >= end) return this.#stashPrefix(seg, p, offset, final);
+      const b1 = seg[p + nameWidth] as number;
+      const valueWidth = b1 < 0x80 ? 1 : 4;
+      const head = nameWidth + valueWidth;
+      if (p + head > end) return this.#stashPrefix(seg, p, offset, final);
+      const nameLength = nameWidth === 1 ? b0 : readLength4(seg, p);
+      const valueLength = valueWidth === 1 ? b1 : readLength4(seg, p + nameWidth);
+      const err = this.#check(nameLength, valueLength, head, offset + p, this.#segBase + p);
+      if (err) return err;
+      const start = p + head;
+      if (start + nameLength + valueLength <= end) {
+        this.params.addView(seg, start, nameLength, start + nameLength, valueLength);
+        p = start + nameLength + valueLength;
+        continue;
+      }
+      if (final) return this.#truncated(offset + end);
+      this.#startPending(nameLength, valueLength);
+      this.#fillPending(seg, start);
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** Ends the stream; an unfinished pair is an error (offset = where the stream ended). */
+  finish(offset: number): GatewayError | undefined {
+    return this.midPair ? this.#truncated(offset) : undefined;
+  }
+
+  /** Checks a pair's lengths before any of its bytes are buffered. */
+  #check(nameLength: number, valueLength: number, head: number, pairOffset: number, streamPos: number): GatewayError | undefined {
+    const l = this.#limits;
+    if (this.params.length >= l.maxParamsPairs) {
+      return new LimitError(Code.TOO_MANY_PARAMS, `more than ${l.maxParamsPairs} name-value pairs`, {
+        offset: pairOffset,
+        requestId: this.#requestId,
+        limit: 'maxParamsPairs',
+        limitValue: l.maxParamsPairs,
+      });
+    }
+    if (nameLength > l.maxNameLength) {
+      return new LimitError(Code.NAME_TOO_LONG, `name of ${nameLength} bytes exceeds maxNameLength`, {
+        offset: pairOffset,
+        requestId: this.#requestId,
+        limit: 'maxNameLength',
+        limitValue: l.maxNameLength,
+      });
+    }
+    if (valueLength > l.maxValueLength) {
+      return new LimitError(Code.VALUE_TOO_LONG, `value of ${valueLength} bytes exceeds maxValueLength`, {
+        offset: pairOffset,
+        requestId: this.#requestId,
+        limit: 'maxValueLength',
+        limitValue: l.maxValueLength,
+      });
+    }
+    // The declared pair must end within the params budget: refuses a pair that could never
+    // complete before buffering any of it (a small record announcing a 2 GiB value).
+    if (streamPos + head + nameLength + valueLength > l.maxParamsBytes) {
+      return new LimitError(Code.PARAMS_TOO_LARGE, 'name-value pair exceeds maxParamsBytes', {
+        offset: pairOffset,
+        requestId: this.#requestId,
+        limit: 'maxParamsBytes',
+        limitValue: l.maxParamsBytes,
+      });
+    }
+    return undefined;
+  }
+
+  #truncated(offset: number): GatewayError {
+    return new ProtocolError(Code.TRUNCATED_PAIR, 'name-value stream ends inside a pair', { offset, requestId: this.#requestId });
+  }
+
+  /** Keeps the (< 8) prefix bytes left at the end of a segment. */
+  #stashPrefix(seg: Buffer, p: number, offset: number, final: boolean): GatewayError | undefined {
+    if (final) return this.#truncated(offset + seg.length);
+    seg.copy(this.#prefix, 0, p);
+    this.#prefixFill = seg.length - p;
+    this.#prefixOffset = offset + p;
+    return undefined;
+  }
+
+  /**
+   * Adds bytes from `seg` to a stashed prefix until both lengths are known, then starts the
+   * pending pair. Returns the position in `seg` after the bytes it took, or an error.
+   */
+  #completePrefix(seg: Buffer, offset: number, final: boolean): number | GatewayError {
+    let p = 0;
+    const pre = this.#prefix;
+    for (;;) {
+      const fill = this.#prefixFill;
+      const nameWidth = (pre[0] as number) < 0x80 ? 1 : 4;
+      const need = fill <= nameWidth ? nameWidth + 1 : nameWidth + ((pre[nameWidth] as number) < 0x80 ? 1 : 4);
+      if (fill >= need) break;
+      if (p >= seg.length) return final ? this.#truncated(offset + seg.length) : seg.length;
+      pre[this.#prefixFill++] = seg[p++] as number;
+    }
+    const nameWidth = (pre[0] as number) < 0x80 ? 1 : 4;
+    const nameLength = nameWidth === 1 ? (pre[0] as number) : readLength4(pre, 0);
+    const valueLength = (pre[nameWidth] as number) < 0x80 ? (pre[nameWidth] as number) : readLength4(pre, nameWidth);
+    const head = this.#prefixFill;
+    const pairOffset = this.#prefixOffset;
+    this.#prefixFill = 0;
+    const err = this.#check(nameLength, valueLength, head, pairOffset, this.#segBase + p - head);
+    if (err) return err;
+    this.#startPending(nameLength, valueLength);
+    return this.#fillPending(seg, p);
+  }
+
+  #startPending(nameLength: number, valueLength: number): void {
+    this.#pending = Buffer.allocUnsafe(nameLength + valueLength);
+    this.#pendingFill = 0;
+    this.#pendingNameLength = nameLength;
+  }
+
+  /** Copies what `seg` has of the pending pair; completes it when full. Returns the next position. */
+  #fillPending(seg: Buffer, p: number): number {
+    const pending = this.#pending as Buffer;
+    const take = Math.min(pending.length - this.#pendingFill, seg.length - p);
+    seg.copy(pending, this.#pendingFill, p, p + take);
+    this.#pendingFill += take;
+    if (this.#pendingFill === pending.length) {
+      const n = this.#pendingNameLength;
+      this.params.addView(pending, 0, n, n, pending.length - n);
+      this.#pending = null;
+    }
+    return p + take;
+  }
+}
+
+/** A 4-byte length (spec §3.4): 31 bits big-endian, the top bit being the width marker. */
+function readLength4(buf: Buffer, p: number): number {
+  return (((buf[p] as number) & 0x7f) * 0x1000000) + ((buf[p + 1] as number) << 16) + ((buf[p + 2] as number) << 8) + (buf[p + 3] as number);
+}
