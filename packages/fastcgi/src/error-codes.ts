@@ -29,3 +29,19 @@ export const FastCgiErrorCode = {
   INVALID_ARGUMENT: 'FCGI_ERR_INVALID_ARGUMENT',
 } as const;
 export type FastCgiErrorCode = (typeof FastCgiErrorCode)[keyof typeof FastCgiErrorCode];
+
+/** Errors of the application server's connections (the record decoder's codes apply too). */
+export const FastCgiServerErrorCode = {
+  /** BEGIN_REQUEST for a request id that is still active (spec leaves it undefined; Go closes too). */
+  DUPLICATE_REQUEST_ID: 'FCGI_ERR_DUPLICATE_REQUEST_ID',
+  /** A record the application side never receives (STDOUT, STDERR, END_REQUEST, …) or STDIN before PARAMS ended. */
+  UNEXPECTED_RECORD: 'FCGI_ERR_UNEXPECTED_RECORD',
+  /** PARAMS did not complete within `paramsTimeout`. */
+  PARAMS_TIMEOUT: 'FCGI_ERR_PARAMS_TIMEOUT',
+  /** The request body exceeded `maxBodyBytes`. */
+  BODY_TOO_LARGE: 'FCGI_ERR_BODY_TOO_LARGE',
+  /** The handler did not finish within `handlerTimeout`. */
+  HANDLER_TIMEOUT: 'FCGI_ERR_HANDLER_TIMEOUT',
+  /** The peer's address is not in the allowlist. */
+  PEER_NOT_ALLOWED: 'FCGI_ERR_PEER_NOT_ALLOWED',
+} as const;

@@ -1,0 +1,29 @@
+/**
+ * The per-request contract between this server and an adapter (node:http or Fetch). It mirrors
+ * `@gw/node-http`'s `ResponseSink` / `Exchange` structurally, so the server does not depend on
+ * how the adapter is built.
+ */
+
+/** What the adapter may call on the server's side of a request. */
+export interface RequestSink {
+  readonly headFormat: 'cgi' | 'http';
+  write(chunks: Buffer[], end: boolean): boolean;
+  abort(error: Error | undefined): void;
+  resumeBody(): void;
+}
+
+/** What the server calls on the adapter's side of a request. */
+export interface RequestExchange {
+  pushBody(chunk: Buffer): boolean;
+  endBody(): void;
+  drain(): void;
+  abort(): void;
+}
+
+/** An exchange that ignores everything: used when a request has no handler (refused, aborted). */
+export const NULL_EXCHANGE: RequestExchange = {
+  pushBody: () => true,
+  endBody: () => {},
+  drain: () => {},
+  abort: () => {},
+};

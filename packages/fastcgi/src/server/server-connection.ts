@@ -1,0 +1,328 @@
+import type { Socket } from 'node:net';
+import { type GatewayError, LimitError, type ParamList, ProtocolError } from '@gw/core';
+import { FLAG_KEEP_CONN, ManagementVariable, ProtocolStatus, RecordType, Role } from '../constants.js';
+import { FastCgiServerErrorCode as Code } from '../error-codes.js';
+import { encodeGetValuesResult } from '../name-value-encoder.js';
+import { RecordDecoder, type RecordDecoderHandler, type RecordDecoderOptions, type RecordHeader } from '../record-decoder.js';
+import { encodeUnknownType } from '../record-encoder.js';
+import type { RequestExchange } from './exchange.js';
+import { OutputQueue } from './output-queue.js';
+import { FastCgiRequest, type RequestHost } from './server-request.js';
+import type { ServerLimits } from './server-options.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly limits: ServerLimits;
+  readonly decoderOptions: RecordDecoderOptions;
+  /** Serve several requests at once on one connection (and say so in GET_VALUES). */
+  readonly multiplex: boolean;
+  /** Roles the application accepts. */
+  readonly roles: ReadonlySet<number>;
+  /** FCGI_MAX_CONNS / FCGI_MAX_REQS as advertised in GET_VALUES_RESULT. */
+  readonly maxConns: number;
+  readonly maxReqs: number;
+  /** Hands a started request to the application; returns the adapter's side of it. */
+  dispatch(request: FastCgiRequest): RequestExchange;
+  /** A connection failed on bad input or a limit; the server reports it (it never throws). */
+  connectionError(err: GatewayError, socket: Socket): void;
+  /** A request failed after it started (body too large, handler timeout). */
+  requestError(err: GatewayError, request: FastCgiRequest): void;
+}
+
+/**
+ * One connection from a web server: decodes its records, runs its requests (several at once when
+ * multiplexing), answers management records, and closes it as FastCGI asks — after END_REQUEST
+ * when KEEP_CONN was not set, with a half-close and drain so a peer still sending sees no reset.
+ */
+export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
+  readonly socket: Socket;
+  readonly output: OutputQueue;
+  readonly #host: ConnectionHost;
+  readonly #decoder: RecordDecoder;
+  /** Requests by id; an entry may be `done` until the id is reused or the write completes. */
+  readonly #requests = new Map<number, FastCgiRequest>();
+  #active = 0;
+  #pausedBodies = 0;
+  /** Set once the app decided to close (after a non-KEEP_CONN request, on idle, on error). */
+  #closing = false;
+  #closed = false;
+  #idleTimer: NodeJS.Timeout | null = null;
+  /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE). */
+  readonly #management;
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.socket = socket;
+    this.#host = host;
+    this.output = new OutputQueue(socket, host.limits.outputHighWaterMark);
+    this.#management = this.output.open();
+    this.#decoder = new RecordDecoder(this, host.decoderOptions);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#decoder.push(chunk));
+    socket.on('end', () => this.#onPeerEnd());
+    socket.on('close', () => this.#onClose());
+    // EPIPE / ECONNRESET after the peer went away are normal here (nginx may close right after
+    // the empty STDOUT): they end the connection, never the process.
+    socket.on('error', () => {});
+    this.#armIdleTimer();
+  }
+
+  /** Requests in progress. */
+  get activeRequests(): number {
+    return this.#active;
+  }
+
+  /** Stops accepting requests and closes once the active ones are done (server.close()). */
+  closeGracefully(): void {
+    this.#closing = true;
+    if (this.#active === 0) this.#halfClose();
+  }
+
+  /** Ends the connection at once; in-flight requests are aborted. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ── decoder events ───────────────────────────────────────────────────────
+
+  onRecord(header: RecordHeader): void {
+    if (this.#closed) return;
+    // Records that only an application sends (spec §3.3 table): receiving one means the peer is
+    // not a web server speaking FastCGI to us.
+    const t = header.type;
+    if (t === RecordType.STDOUT || t === RecordType.STDERR || t === RecordType.END_REQUEST || t === RecordType.GET_VALUES_RESULT || t === RecordType.UNKNOWN_TYPE) {
+      this.#protocolError(new ProtocolError(Code.UNEXPECTED_RECORD, `a web server does not send ${t}`, { requestId: header.requestId }));
+    }
+  }
+
+  onBeginRequest(requestId: number, role: number, flags: number): void {
+    if (this.#closing || this.#closed) return; // after deciding to close, new work is not taken
+    const existing = this.#requests.get(requestId);
+    if (existing !== undefined && !existing.done) {
+      return this.#protocolError(new ProtocolError(Code.DUPLICATE_REQUEST_ID, `BEGIN_REQUEST for active request ${requestId}`, { requestId }));
+    }
+    // Spec §5.1: only bit 0 of flags means anything; other bits are reserved and ignored.
+    const request = new FastCgiRequest(this, requestId, role, (flags & FLAG_KEEP_CONN) !== 0);
+    this.#requests.set(requestId, request);
+    this.#active++;
+    this.#clearIdleTimer();
+    const limits = this.#host.limits;
+    if (!this.#host.multiplex && this.#active > 1) return request.finishNow(ProtocolStatus.CANT_MPX_CONN);
+    if (this.#active > limits.maxRequestsPerConnection) return request.finishNow(ProtocolStatus.OVERLOADED);
+    if (!this.#host.roles.has(role)) return request.finishNow(ProtocolStatus.UNKNOWN_ROLE);
+    request.setTimer(limits.paramsTimeout, () =>
+      this.#protocolError(new ProtocolError(Code.PARAMS_TIMEOUT, `PARAMS of request ${requestId} not complete after ${limits.paramsTimeout} ms`, { requestId })),
+    );
+  }
+
+  onParams(requestId: number, params: ParamList): void {
+    const request = this.#live(requestId);
+    if (request === undefined || request.started) return;
+    request.clearTimer();
+    request.markStarted(params);
+    const limits = this.#host.limits;
+    const declared = contentLengthOf(params);
+    if (declared !== undefined && declared > limits.maxBodyBytes) {
+      this.#host.requestError(tooLarge(request, limits.maxBodyBytes), request);
+      return request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 413);
+    }
+    if (limits.handlerTimeout > 0) {
+      request.setTimer(limits.handlerTimeout, () => {
+        this.#host.requestError(new ProtocolError(Code.HANDLER_TIMEOUT, `request ${requestId} not finished after ${limits.handlerTimeout} ms`, { requestId }), request);
+        request.exchange.abort();
+        request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 1);
+      });
+    }
+    request.exchange = this.#host.dispatch(request);
+    // An Authorizer gets no body: Apache mod_authnz_fcgi sends no STDIN record at all
+    // (protocols.md §1.7), so the request must not wait for one.
+    if (request.role === Role.AUTHORIZER) {
+      request.markInputDone();
+      request.exchange.endBody();
+    }
+  }
+
+  onStream(requestId: number, type: number, chunk: Buffer): void {
+    const request = this.#live(requestId);
+    if (request === undefined) return; // inactive id: ignored (spec §3.3)
+    if (type !== RecordType.STDIN && type !== RecordType.DATA) return;
+    if (!request.started) {
+      // Spec §3.3: inputs are sequential; STDIN before the end of PARAMS is malformed.
+      return this.#protocolError(new ProtocolError(Code.UNEXPECTED_RECORD, `STDIN before PARAMS ended (request ${requestId})`, { requestId }));
+    }
+    if (type === RecordType.DATA || !request.readingBody) return;
+    request.bodyBytes += chunk.length;
+    const max = this.#host.limits.maxBodyBytes;
+    if (request.bodyBytes > max) {
+      this.#host.requestError(tooLarge(request, max), request);
+      request.exchange.abort();
+      return request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 1);
+    }
+    if (!request.exchange.pushBody(chunk) && !request.bodyPaused) {
+      // The handler is not reading: stop reading the socket (bounded by one chunk per request).
+      request.bodyPaused = true;
+      if (this.#pausedBodies++ === 0) this.socket.pause();
+    }
+  }
+
+  onStreamEnd(requestId: number, type: number): void {
+    const request = this.#live(requestId);
+    if (request === undefined || type !== RecordType.STDIN || !request.readingBody) return;
+    request.markInputDone();
+    request.exchange.endBody();
+  }
+
+  onAbortRequest(requestId: number): void {
+    const request = this.#live(requestId);
+    if (request === undefined) return; // spec: records for inactive ids are ignored
+    // Spec §5.4: answer with END_REQUEST as soon as possible; the handler sees a client abort.
+    request.exchange.abort();
+    request.finishNow(ProtocolStatus.REQUEST_COMPLETE, request.appStatus);
+  }
+
+  onGetValues(names: ParamList): void {
+    // Spec §4.1: reply with the variables we know, omitting the others; values are ignored.
+    const known: Record<string, string> = {
+      [ManagementVariable.MAX_CONNS]: String(this.#host.maxConns),
+      [ManagementVariable.MAX_REQS]: String(this.#host.maxReqs),
+      [ManagementVariable.MPXS_CONNS]: this.#host.multiplex ? '1' : '0',
+    };
+    const reply: [string, string][] = [];
+    for (let i = 0; i < names.length; i++) {
+      const value = known[names.name(i)];
+      if (value !== undefined) reply.push([names.name(i), value]);
+    }
+    const buf = encodeGetValuesResult(reply);
+    this.output.write(this.#management, [buf], buf.length);
+  }
+
+  onUnknownRecord(header: RecordHeader): void {
+    // Spec §4.2: an unknown management type gets UNKNOWN_TYPE; unknown types on a request id
+    // are ignored (the spec says nothing; ignoring keeps the connection usable).
+    if (header.requestId !== 0) return;
+    const buf = encodeUnknownType(header.type);
+    this.output.write(this.#management, [buf], buf.length);
+  }
+
+  onError(err: GatewayError): void {
+    this.#protocolError(err);
+  }
+
+  // ── RequestHost ──────────────────────────────────────────────────────────
+
+  requestDone(request: FastCgiRequest): void {
+    if (request.bodyPaused) {
+      request.bodyPaused = false;
+      this.#bodyUnpaused();
+    }
+    if (this.#requests.get(request.requestId) === request) this.#requests.delete(request.requestId);
+    this.#active--;
+    if (this.#closed) return;
+    // Spec §5.1: without KEEP_CONN the application closes the connection after END_REQUEST.
+    if (!request.keepConn || this.#closing) {
+      this.#closing = true;
+      if (this.#active === 0) this.#halfClose();
+      return;
+    }
+    if (this.#active === 0) this.#armIdleTimer();
+  }
+
+  bodyResumed(_request: FastCgiRequest): void {
+    this.#bodyUnpaused();
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  /** The request with this id if it is active (begun, not finished). */
+  #live(requestId: number): FastCgiRequest | undefined {
+    const request = this.#requests.get(requestId);
+    return request === undefined || request.done ? undefined : request;
+  }
+
+  #bodyUnpaused(): void {
+    if (this.#pausedBodies > 0 && --this.#pausedBodies === 0 && !this.#closed) this.socket.resume();
+  }
+
+  #protocolError(err: GatewayError): void {
+    if (this.#closed) return;
+    // Abort everything now, synchronously: the rest of the current chunk must not start work.
+    this.#onClose();
+    this.#host.connectionError(err, this.socket);
+    this.socket.destroy();
+  }
+
+  /**
+   * Half-closes: no more output, but keep reading (and discarding) until the peer closes, so
+   * that unread input does not make the kernel answer with RST and cut the response's tail.
+   */
+  #halfClose(): void {
+    if (this.#closed) return;
+    this.#clearIdleTimer();
+    this.socket.end();
+    this.socket.resume();
+    const timer = setTimeout(() => this.socket.destroy(), this.#host.limits.closeTimeout);
+    timer.unref?.();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  #onPeerEnd(): void {
+    // The web server will send nothing more: requests still waiting for input cannot complete;
+    // those whose input is complete may still answer (the server is allowHalfOpen).
+    this.#decoder.end();
+    this.#closing = true;
+    for (const request of [...this.#requests.values()]) {
+      if (request.done || (request.started && !request.readingBody)) continue;
+      request.drop();
+      request.exchange.abort();
+      this.#requests.delete(request.requestId);
+      this.#active--;
+    }
+    if (this.#active === 0) this.#halfClose();
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearIdleTimer();
+    this.output.destroy();
+    for (const request of this.#requests.values()) {
+      if (request.done) continue;
+      request.drop();
+      request.exchange.abort();
+    }
+    this.#requests.clear();
+    this.#active = 0;
+  }
+
+  #armIdleTimer(): void {
+    const ms = this.#host.limits.keepAliveTimeout;
+    if (ms <= 0 || this.#closed) return;
+    this.#clearIdleTimer();
+    this.#idleTimer = setTimeout(() => {
+      this.#closing = true;
+      this.#halfClose();
+    }, ms);
+    this.#idleTimer.unref?.();
+  }
+
+  #clearIdleTimer(): void {
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
+    }
+  }
+}
+
+/** CONTENT_LENGTH as a number when it is a plain decimal, else undefined (nginx sends ""). */
+function contentLengthOf(params: ParamList): number | undefined {
+  const raw = params.get('CONTENT_LENGTH');
+  if (raw === undefined || raw === '' || !/^[0-9]{1,15}$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+function tooLarge(request: FastCgiRequest, max: number): GatewayError {
+  return new LimitError(Code.BODY_TOO_LARGE, `request ${request.requestId} body exceeds maxBodyBytes`, {
+    requestId: request.requestId,
+    limit: 'maxBodyBytes',
+    limitValue: max,
+  });
+}

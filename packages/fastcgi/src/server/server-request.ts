@@ -1,0 +1,252 @@
+import { Writable } from 'node:stream';
+import type { ParamList } from '@gw/core';
+import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, ProtocolStatus, RecordType } from '../constants.js';
+import { encodeEndRequest, encodeStreamEnd, frameStream, measureStream, writeStreamInto } from '../record-encoder.js';
+import { paddingFor, writeHeader } from '../record-header.js';
+import { NULL_EXCHANGE, type RequestExchange, type RequestSink } from './exchange.js';
+import type { OutputLane, OutputQueue } from './output-queue.js';
+
+/** What a request needs from its connection. */
+export interface RequestHost {
+  readonly output: OutputQueue;
+  /** The request wrote END_REQUEST (or was dropped): free its id, maybe close the connection. */
+  requestDone(request: FastCgiRequest): void;
+  /** The request's body consumer caught up: the connection may read the socket again. */
+  bodyResumed(request: FastCgiRequest): void;
+}
+
+// Small responses are copied into one buffer with their framing: one socket write, no writev.
+const SMALL_RESPONSE = 16 * 1024;
+
+// Request phases.
+const P_PARAMS = 0; // BEGIN seen, PARAMS streaming in
+const P_BODY = 1; // handler running, STDIN streaming in
+const P_INPUT_DONE = 2; // STDIN (and DATA for a Filter) complete
+const P_DONE = 3; // END_REQUEST written or request dropped
+
+/**
+ * One FastCGI request on a connection: its input state, and the response sink the adapter
+ * writes to. Output becomes STDOUT records; the end of the response adds the empty STDOUT (and
+ * STDERR, if used) and END_REQUEST, in the same socket write as the last bytes when possible.
+ */
+export class FastCgiRequest implements RequestSink {
+  readonly headFormat = 'cgi' as const;
+  readonly requestId: number;
+  readonly role: number;
+  readonly keepConn: boolean;
+  /** CGI params; set when the PARAMS stream ends. */
+  params: ParamList | null = null;
+  /** The adapter's side; NULL_EXCHANGE until dispatched. */
+  exchange: RequestExchange = NULL_EXCHANGE;
+  /** STDIN bytes received so far. */
+  bodyBytes = 0;
+  /** True while the body consumer asked the connection to stop reading. */
+  bodyPaused = false;
+  /** Exit status reported in END_REQUEST; 0 unless the response was aborted. */
+  appStatus = 0;
+
+  readonly #host: RequestHost;
+  readonly #lane: OutputLane;
+  #phase = P_PARAMS;
+  #stderr: Writable | null = null;
+  #stderrUsed = false;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(host: RequestHost, requestId: number, role: number, keepConn: boolean) {
+    this.#host = host;
+    this.requestId = requestId;
+    this.role = role;
+    this.keepConn = keepConn;
+    this.#lane = host.output.open();
+    this.#lane.onDrain = () => this.exchange.drain();
+  }
+
+  /** True once PARAMS ended and the request was handed to the application. */
+  get started(): boolean {
+    return this.#phase >= P_BODY;
+  }
+
+  /** True once the request is finished (END_REQUEST written) or dropped. */
+  get done(): boolean {
+    return this.#phase === P_DONE;
+  }
+
+  /** True while STDIN is still expected. */
+  get readingBody(): boolean {
+    return this.#phase === P_BODY;
+  }
+
+  /** A per-request timer (params timeout, handler timeout); replaced or cleared by the connection. */
+  setTimer(ms: number, onTimeout: () => void): void {
+    this.clearTimer();
+    if (ms > 0) {
+      this.#timer = setTimeout(onTimeout, ms);
+      this.#timer.unref?.();
+    }
+  }
+
+  clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  /** PARAMS complete: the application may start. */
+  markStarted(params: ParamList): void {
+    this.params = params;
+    this.#phase = P_BODY;
+  }
+
+  /** The body (STDIN, and DATA for a Filter) is complete. */
+  markInputDone(): void {
+    if (this.#phase === P_BODY) this.#phase = P_INPUT_DONE;
+  }
+
+  /**
+   * A stream for FastCGI STDERR (the web server logs it). Created on first use; whatever is
+   * written goes out as STDERR records, and the stream is terminated with the response.
+   */
+  get stderr(): Writable {
+    if (this.#stderr === null) {
+      this.#stderr = new Writable({
+        write: (chunk: Buffer, _enc, cb) => {
+          if (this.#phase === P_DONE || chunk.length === 0) return cb();
+          this.#stderrUsed = true;
+          const bufs = frameStream(RecordType.STDERR, this.requestId, chunk);
+          this.#host.output.write(this.#lane, bufs, chunk.length, () => cb());
+        },
+      });
+    }
+    return this.#stderr;
+  }
+
+  // ── ResponseSink ──────────────────────────────────────────────────────────
+
+  write(chunks: Buffer[], end: boolean): boolean {
+    if (this.#phase === P_DONE) return true;
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    if (end) return this.#writeLast(chunks, bytes);
+    if (bytes === 0) return true;
+    return this.#host.output.write(this.#lane, this.#frame(chunks, bytes), bytes);
+  }
+
+  abort(_error: Error | undefined): void {
+    // The application gave up mid-response. FastCGI has no "incomplete" signal but the exit
+    // status: end the request with appStatus 1 and no STDOUT terminator mismatch (nginx and
+    // Apache treat END_REQUEST as the end either way).
+    if (this.#phase === P_DONE) return;
+    this.appStatus = 1;
+    this.#writeLast([], 0);
+  }
+
+  resumeBody(): void {
+    if (!this.bodyPaused) return;
+    this.bodyPaused = false;
+    this.#host.bodyResumed(this);
+  }
+
+  // ── connection-side endings ──────────────────────────────────────────────
+
+  /**
+   * Ends the request at once with END_REQUEST(protocolStatus) — for refusals before it started
+   * (CANT_MPX_CONN, OVERLOADED, UNKNOWN_ROLE) and for ABORT_REQUEST (REQUEST_COMPLETE).
+   */
+  finishNow(protocolStatus: number, appStatus = this.appStatus): void {
+    if (this.#phase === P_DONE) return;
+    this.#phase = P_DONE;
+    this.clearTimer();
+    this.#host.output.close(this.#lane);
+    const end = encodeEndRequest(this.requestId, appStatus, protocolStatus);
+    this.#host.output.write(this.#lane, [end], end.length, () => this.#host.requestDone(this));
+  }
+
+  /** The connection is gone: forget the request without writing anything. */
+  drop(): void {
+    if (this.#phase === P_DONE) return;
+    this.#phase = P_DONE;
+    this.clearTimer();
+    this.#host.output.close(this.#lane);
+    this.#stderr?.destroy();
+  }
+
+  /**
+   * Frames response bytes as STDOUT records. A small write made of several chunks (a head and a
+   * body, say) is copied into one buffer — one socket write beats a writev of tiny pieces; larger
+   * payloads are framed around views, never copied.
+   */
+  #frame(chunks: Buffer[], bytes: number): Buffer[] {
+    if (chunks.length > 1 && bytes <= SMALL_RESPONSE) return [encodeInto(this.requestId, chunks, bytes)];
+    const out: Buffer[] = [];
+    for (const c of chunks) if (c.length > 0) frameStream(RecordType.STDOUT, this.requestId, c, out);
+    return out;
+  }
+
+  /** Last bytes + empty STDOUT (+ empty STDERR) + END_REQUEST, in one write when small. */
+  #writeLast(chunks: Buffer[], bytes: number): boolean {
+    this.#phase = P_DONE;
+    this.clearTimer();
+    const id = this.requestId;
+    const tail: Buffer[] = [];
+    tail.push(encodeStreamEnd(RecordType.STDOUT, id));
+    if (this.#stderrUsed) tail.push(encodeStreamEnd(RecordType.STDERR, id));
+    tail.push(encodeEndRequest(id, this.appStatus, ProtocolStatus.REQUEST_COMPLETE));
+    let bufs: Buffer[];
+    if (bytes <= SMALL_RESPONSE) {
+      bufs = [encodeInto(id, chunks, bytes, tail)];
+    } else {
+      bufs = this.#frame(chunks, bytes);
+      bufs.push(...tail);
+    }
+    const done = () => this.#host.requestDone(this);
+    const ok = this.#host.output.write(this.#lane, bufs, bytes, done);
+    this.#stderr?.end();
+    return ok;
+  }
+}
+
+/**
+ * Copies `chunks`, framed as one stream of STDOUT records, then `tail`, into one new buffer:
+ * consecutive chunks are treated as one payload (records of up to 65528 bytes, 8-byte aligned).
+ */
+function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tail: Buffer[] = []): Buffer {
+  let tailBytes = 0;
+  for (const t of tail) tailBytes += t.length;
+  const out = Buffer.allocUnsafe(measureStream(bytes) + tailBytes);
+  let at = 0;
+  if (chunks.length === 1) {
+    at = writeStreamInto(out, 0, RecordType.STDOUT, requestId, chunks[0] as Buffer);
+  } else {
+    let ci = 0; // current chunk
+    let co = 0; // offset in it
+    let left = bytes;
+    while (left > 0) {
+      const size = Math.min(MAX_ALIGNED_CONTENT, left);
+      const pad = paddingFor(size);
+      writeHeader(out, at, RecordType.STDOUT, requestId, size, pad);
+      at += HEADER_LENGTH;
+      let need = size;
+      while (need > 0) {
+        const c = chunks[ci] as Buffer;
+        const take = Math.min(c.length - co, need);
+        c.copy(out, at, co, co + take);
+        at += take;
+        need -= take;
+        co += take;
+        if (co === c.length) {
+          ci++;
+          co = 0;
+        }
+      }
+      out.fill(0, at, at + pad);
+      at += pad;
+      left -= size;
+    }
+  }
+  for (const t of tail) {
+    t.copy(out, at);
+    at += t.length;
+  }
+  return out;
+}

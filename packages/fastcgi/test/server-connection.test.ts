@@ -1,0 +1,207 @@
+import { fcgiPair, fcgiRecord } from '@gw/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeBeginRequest, encodeGetValues, encodeParams, encodeStream, encodeStreamEnd, ProtocolStatus, RecordType, Role } from '../src/index.js';
+import type { FastCgiServer } from '../src/server/index.js';
+import { Peer, reply, startServer } from './server-harness.js';
+
+const T = RecordType;
+const request = (id: number, keepConn: boolean, params: [string, string][] = [['REQUEST_METHOD', 'GET']], body = '') => [
+  encodeBeginRequest(id, Role.RESPONDER, keepConn),
+  encodeParams(id, params),
+  ...(body ? [encodeStream(T.STDIN, id, Buffer.from(body))] : []),
+  encodeStreamEnd(T.STDIN, id),
+];
+
+let server: FastCgiServer | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r) ?? r(undefined));
+  server = undefined;
+});
+
+describe('FastCGI server connection', () => {
+  it('answers a request and closes the connection when KEEP_CONN is off', async () => {
+    const s = await startServer((req, params) => {
+      reply(req, `hello ${params.get('REQUEST_METHOD')}`);
+      return undefined;
+    });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(...request(1, false));
+    await peer.closed;
+    const a = peer.answers.get(1);
+    expect(a?.stdout.toString()).toBe('Status: 200 OK\r\nContent-Type: text/plain\r\n\r\nhello GET');
+    expect(a?.end).toEqual({ appStatus: 0, protocolStatus: ProtocolStatus.REQUEST_COMPLETE });
+  });
+
+  it('keeps the connection for the next request when KEEP_CONN is on', async () => {
+    const s = await startServer((req) => {
+      reply(req, `id ${req.requestId}`);
+      return undefined;
+    });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(...request(1, true));
+    await peer.until(() => peer.ended(1));
+    peer.answers.clear();
+    peer.send(...request(1, true));
+    await peer.until(() => peer.ended(1));
+    expect(peer.answers.get(1)?.stdout.toString()).toMatch(/id 1$/);
+    expect(peer.socket.destroyed).toBe(false);
+    peer.socket.destroy();
+  });
+
+  it('serves interleaved multiplexed requests, answering out of order', async () => {
+    const pending: (() => void)[] = [];
+    const s = await startServer((req) => {
+      const answer = () => reply(req, `body of ${req.requestId}`);
+      if (req.requestId === 1) {
+        pending.push(answer);
+        return undefined;
+      }
+      // Request 2 answers first, once its body is in; request 1 answers after it.
+      return { endBody: () => { answer(); setTimeout(() => pending.shift()?.(), 10); } };
+    });
+    server = s.server;
+    const peer = new Peer(s.port);
+    const one = request(1, true, [['A', '1']], 'x');
+    const two = request(2, true, [['A', '2']], 'y');
+    peer.send(one[0] as Buffer, two[0] as Buffer, one[1] as Buffer, two[1] as Buffer, two[2] as Buffer, one[2] as Buffer, two[3] as Buffer, one[3] as Buffer);
+    await peer.until(() => peer.ended(1) && peer.ended(2));
+    expect(peer.answers.get(1)?.stdout.toString()).toMatch(/body of 1$/);
+    expect(peer.answers.get(2)?.stdout.toString()).toMatch(/body of 2$/);
+    peer.socket.destroy();
+  });
+
+  it('refuses a second request with CANT_MPX_CONN when multiplexing is off', async () => {
+    let first: (() => void) | undefined;
+    const s = await startServer(
+      (req) => {
+        first = () => reply(req, 'first');
+        return undefined;
+      },
+      { multiplex: false },
+    );
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(...request(1, true));
+    await new Promise((r) => setTimeout(r, 50));
+    peer.send(...request(2, true));
+    await peer.until(() => peer.ended(2));
+    expect(peer.answers.get(2)?.end?.protocolStatus).toBe(ProtocolStatus.CANT_MPX_CONN);
+    first?.();
+    await peer.until(() => peer.ended(1));
+    expect(peer.answers.get(1)?.end?.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+    peer.socket.destroy();
+  });
+
+  it('answers GET_VALUES mid-request and UNKNOWN_TYPE for an unknown management type', async () => {
+    let finish: (() => void) | undefined;
+    const s = await startServer((req) => {
+      finish = () => reply(req, 'ok');
+      return undefined;
+    }, { multiplex: false, maxConnections: 7 });
+    server = s.server;
+    const peer = new Peer(s.port);
+    const [begin, params] = request(1, true);
+    peer.send(begin as Buffer, params as Buffer, encodeStream(T.STDIN, 1, Buffer.from('abc')));
+    peer.send(encodeGetValues(['FCGI_MAX_CONNS', 'FCGI_MPXS_CONNS', 'NOT_A_NAME', 'FCGI_MAX_REQS']), fcgiRecord(42, 0, 'zz'));
+    await peer.until(() => peer.management.length === 2);
+    expect(peer.management).toEqual([
+      { type: 'GET_VALUES_RESULT', pairs: [['FCGI_MAX_CONNS', '7'], ['FCGI_MPXS_CONNS', '0'], ['FCGI_MAX_REQS', '7']] },
+      { type: 'UNKNOWN_TYPE', unknownType: 42 },
+    ]);
+    peer.send(encodeStreamEnd(T.STDIN, 1));
+    finish?.();
+    await peer.until(() => peer.ended(1));
+    peer.socket.destroy();
+  });
+
+  it('answers roles it does not serve with UNKNOWN_ROLE and stays usable', async () => {
+    const s = await startServer((req) => { reply(req, 'r'); return undefined; }, { roles: ['responder'] });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(encodeBeginRequest(1, Role.FILTER, true));
+    await peer.until(() => peer.ended(1));
+    expect(peer.answers.get(1)?.end?.protocolStatus).toBe(ProtocolStatus.UNKNOWN_ROLE);
+    peer.send(...request(2, false));
+    await peer.until(() => peer.ended(2));
+    expect(peer.answers.get(2)?.end?.protocolStatus).toBe(ProtocolStatus.REQUEST_COMPLETE);
+  });
+
+  it('aborts a request on ABORT_REQUEST and answers END_REQUEST once', async () => {
+    let aborted = 0;
+    let req1: import('../src/server/index.js').FastCgiRequest | undefined;
+    const s = await startServer((req) => {
+      req1 = req;
+      return { abort: () => { aborted++; } };
+    });
+    server = s.server;
+    const peer = new Peer(s.port);
+    const [begin, params] = request(1, true);
+    peer.send(begin as Buffer, params as Buffer, fcgiRecord(T.ABORT_REQUEST, 1));
+    await peer.until(() => peer.ended(1));
+    reply(req1!, 'too late'); // writes after the abort are dropped
+    peer.send(fcgiRecord(T.ABORT_REQUEST, 1), fcgiRecord(T.STDIN, 1, 'late'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(aborted).toBe(1);
+    expect(peer.answers.get(1)?.stdout.length).toBe(0);
+    expect(peer.answers.get(1)?.end).toEqual({ appStatus: 0, protocolStatus: 0 });
+    peer.socket.destroy();
+  });
+
+  it('closes the connection on malformed input and reports a typed clientError', async () => {
+    const s = await startServer(() => undefined);
+    server = s.server;
+    const errors: string[] = [];
+    server.on('clientError', (err) => errors.push(err.code));
+    const peer = new Peer(s.port);
+    peer.send(fcgiRecord(T.STDIN, 1, '', 0, 3));
+    await peer.closed;
+    expect(errors).toEqual(['FCGI_ERR_UNSUPPORTED_VERSION']);
+  });
+
+  it('aborts every request when the web server closes the connection', async () => {
+    let aborted = 0;
+    const s = await startServer(() => ({ abort: () => { aborted++; } }));
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(encodeBeginRequest(1, 1, true), encodeParams(1, [['A', 'b']]), encodeBeginRequest(2, 1, true), encodeParams(2, [['A', 'b']]));
+    await new Promise((r) => setTimeout(r, 50));
+    peer.socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(aborted).toBe(2);
+  });
+
+  it('starts an Authorizer at the end of PARAMS without any STDIN (Apache mod_authnz_fcgi)', async () => {
+    const s = await startServer((req) => ({ endBody: () => reply(req, '', '200 OK') }));
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(encodeBeginRequest(1, Role.AUTHORIZER, false), encodeParams(1, [['FCGI_ROLE', 'AUTHORIZER']]));
+    await peer.closed;
+    expect(peer.answers.get(1)?.end?.protocolStatus).toBe(0);
+  });
+
+  it('fails a request whose declared body exceeds maxBodyBytes without running it', async () => {
+    let ran = false;
+    const s = await startServer(() => { ran = true; return undefined; }, { maxBodyBytes: 10 });
+    server = s.server;
+    const codes: string[] = [];
+    server.on('requestError', (err) => codes.push(err.code));
+    const peer = new Peer(s.port);
+    peer.send(...request(1, false, [['CONTENT_LENGTH', '11']], 'x'.repeat(11)));
+    await peer.closed;
+    expect(ran).toBe(false);
+    expect(codes).toEqual(['FCGI_ERR_BODY_TOO_LARGE']);
+    expect(peer.answers.get(1)?.end?.appStatus).toBe(413);
+  });
+
+  it('ignores records for ids that were never begun', async () => {
+    const s = await startServer((req) => { reply(req, 'fine'); return undefined; });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(fcgiRecord(T.STDIN, 7, 'stray'), fcgiRecord(T.PARAMS, 9, fcgiPair('A', 'B')), fcgiRecord(T.PARAMS, 9), ...request(1, false));
+    await peer.closed;
+    expect(peer.answers.get(1)?.stdout.toString()).toMatch(/fine$/);
+  });
+});
