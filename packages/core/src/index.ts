@@ -10,3 +10,17 @@ export {
 } from './errors.js';
 export { type LimitSpec, type LimitSpecs, type Limits, resolveLimits } from './limits.js';
 export { ParamList } from './param-list.js';
+export { CgiErrorCode } from './response-head-errors.js';
+export {
+  type DecodedResponseHead,
+  decodeResponseHead,
+  type ResponseHead,
+  type ResponseHeadAccept,
+  ResponseHeadDecoder,
+  type ResponseHeadDecoderOptions,
+  type ResponseHeadKind,
+} from './response-head.js';
+export { encodeCgiHead, encodeHttpHead, type HeaderFieldValue, type ResponseHeaderFields } from './response-head-encoder.js';
+export { isValidStatus, MAX_STATUS, MIN_STATUS, reasonPhrase } from './status-codes.js';
+export { NULL_EXCHANGE, type RequestExchange, type RequestSink } from './exchange.js';
+export { PeerAllowlist } from './peer-allowlist.js';

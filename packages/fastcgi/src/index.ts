@@ -47,3 +47,5 @@ export {
   writeStreamInto,
 } from './record-encoder.js';
 export { paddingFor } from './record-header.js';
+export { createServer, FastCgiRequest, FastCgiServer, type FastCgiServerLimits, type FastCgiServerOptions, type RoleName, SERVER_LIMITS } from './server/index.js';
+export { FastCgiServerErrorCode } from './error-codes.js';

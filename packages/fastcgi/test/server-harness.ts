@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { ParamList } from '@gw/core';
 import { RecordDecoder } from '../src/index.js';
-import type { RequestExchange } from '../src/server/exchange.js';
+import type { RequestExchange } from '@gw/core';
 import { createServer, type FastCgiRequest, type FastCgiServer, type FastCgiServerOptions } from '../src/server/index.js';
 
 /** One request's response as seen by a web server. */

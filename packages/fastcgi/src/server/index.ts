@@ -1,5 +1,3 @@
-export type { RequestExchange, RequestSink } from './exchange.js';
-export { PeerAllowlist } from './peer-allowlist.js';
 export { FastCgiServer, type FastCgiServerOptions, type RoleName } from './server.js';
 export { type FastCgiServerLimits, SERVER_LIMITS } from './server-options.js';
 export { FastCgiRequest } from './server-request.js';

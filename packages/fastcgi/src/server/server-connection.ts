@@ -5,7 +5,7 @@ import { FastCgiServerErrorCode as Code } from '../error-codes.js';
 import { encodeGetValuesResult } from '../name-value-encoder.js';
 import { RecordDecoder, type RecordDecoderHandler, type RecordDecoderOptions, type RecordHeader } from '../record-decoder.js';
 import { encodeUnknownType } from '../record-encoder.js';
-import type { RequestExchange } from './exchange.js';
+import type { RequestExchange } from '@gw/core';
 import { OutputQueue } from './output-queue.js';
 import { FastCgiRequest, type RequestHost } from './server-request.js';
 import type { ServerLimits } from './server-options.js';

@@ -3,7 +3,7 @@ import type { ParamList } from '@gw/core';
 import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, ProtocolStatus, RecordType } from '../constants.js';
 import { encodeEndRequest, encodeStreamEnd, frameStream, measureStream, writeStreamInto } from '../record-encoder.js';
 import { paddingFor, writeHeader } from '../record-header.js';
-import { NULL_EXCHANGE, type RequestExchange, type RequestSink } from './exchange.js';
+import { NULL_EXCHANGE, type RequestExchange, type RequestSink } from '@gw/core';
 import type { OutputLane, OutputQueue } from './output-queue.js';
 
 /** What a request needs from its connection. */

@@ -1,11 +1,9 @@
 import { chmodSync } from 'node:fs';
 import { type ListenOptions, Server, type Socket } from 'node:net';
-import { type GatewayError, ProtocolError } from '@gw/core';
+import { type GatewayError, PeerAllowlist, ProtocolError, type RequestExchange } from '@gw/core';
 import { Role } from '../constants.js';
 import { FastCgiServerErrorCode as Code } from '../error-codes.js';
 import type { RecordDecoderOptions } from '../record-decoder.js';
-import type { RequestExchange } from './exchange.js';
-import { PeerAllowlist } from './peer-allowlist.js';
 import { type ConnectionHost, FastCgiConnection } from './server-connection.js';
 import { type FastCgiServerLimits, resolveServerLimits, type ServerLimits } from './server-options.js';
 import type { FastCgiRequest } from './server-request.js';

@@ -1,7 +1,8 @@
 /**
- * The per-request contract between this server and an adapter (node:http or Fetch). It mirrors
- * `@gw/node-http`'s `ResponseSink` / `Exchange` structurally, so the server does not depend on
- * how the adapter is built.
+ * The per-request contract between a gateway application server (FastCGI, SCGI, uwsgi) and an
+ * adapter (node:http or Fetch). The server implements RequestSink; the adapter returns a
+ * RequestExchange. Both are plain objects with methods, so a request costs no closures.
+ * `@gw/node-http`'s `ResponseSink` / `Exchange` are the same shapes.
  */
 
 /** What the adapter may call on the server's side of a request. */

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { InvalidArgumentError } from '@gw/core';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * Which peers may connect: FCGI_WEB_SERVER_ADDRS semantics (spec §3.2) extended to IPv6 and
