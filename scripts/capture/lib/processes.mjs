@@ -135,7 +135,9 @@ export function versionLine(command, args) {
 /** Debian package version (`dpkg-query`), or null when the package is not installed. */
 export function debianVersion(pkg) {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'latin1' }).trim();
+    // dpkg-query's own format syntax, not a JS template.
+    const format = '$' + '{Version}';
+    return execFileSync('dpkg-query', ['-W', '-f', format, pkg], { encoding: 'latin1' }).trim();
   } catch {
     return null;
   }

@@ -102,7 +102,9 @@ export function fastcgiModel(buf) {
       }
     } else if (STREAM_FIELDS[type]) {
       const { work } = entry(requestId);
-      const s = (work.streams[STREAM_FIELDS[type]] ??= { chunks: [], terminated: false });
+      const field = STREAM_FIELDS[type];
+      work.streams[field] ??= { chunks: [], terminated: false };
+      const s = work.streams[field];
       if (contentLength > 0) s.chunks.push(content);
       else s.terminated = true;
     } else if (type === 9 || type === 10) {
@@ -141,6 +143,7 @@ export function scgiRequestModel(buf) {
 
 /** The uwsgi to-app model: header fields, vars (u16 LE lengths), then CONTENT_LENGTH bytes of body. */
 export function uwsgiRequestModel(buf) {
+  if (buf.length === 0) return { modifier1: null, modifier2: null, datasize: null, vars: null, body: null };
   const datasize = buf.readUInt16LE(1);
   const vars = [];
   for (let at = 4; at < 4 + datasize; ) {
