@@ -2,50 +2,72 @@
  * An ordered list of CGI name/value pairs (FastCGI PARAMS, SCGI headers, uwsgi vars) that keeps the
  * bytes where the decoder found them and makes strings only when asked.
  *
- * Why lazy: a typical nginx request carries ~30 pairs, and a handler usually reads a handful.
- * Decoding records pair boundaries (four integers per pair); `name(i)`/`value(i)` turn bytes into
- * latin1 strings on first use and cache them. latin1 maps every byte to one UTF-16 unit, so any
- * byte sequence survives a string round trip (the same choice node:http makes for raw headers).
+ * Why lazy: a typical nginx request carries ~30 pairs and a handler often reads a handful.
+ * Decoding records pair boundaries only (integers). Strings are latin1 — every byte maps to one
+ * UTF-16 unit, so any byte sequence survives a round trip (node:http makes the same choice for
+ * raw header bytes).
+ *
+ * Why segments: decoding 60 small strings one by one costs a native call each. Instead, the
+ * first string asked for decodes the whole byte range its pairs occupy in that buffer (one
+ * native call, usually one PARAMS record), and every name or value is then a `substring` of it,
+ * which V8 makes without copying bytes again.
  *
  * Ownership: pairs are views into the decoder's input chunks, so a live ParamList pins those
  * chunks. Call `detach()` to copy everything into one right-sized buffer when keeping it long.
  */
 export class ParamList {
-  /** Backing buffer of pair i. Usually the same object for every pair of one record. */
-  #bufs: Buffer[] = [];
-  /** Four integers per pair: nameStart, nameLength, valueStart, valueLength (within #bufs[i]). */
-  #offs: number[] = [];
-  #names: (string | undefined)[] = [];
-  #values: (string | undefined)[] = [];
+  /** Per pair: nameStart, nameLength, valueStart, valueLength, segment index. */
+  #pairs: number[] = [];
+  /** Per segment (a run of pairs in one buffer): the buffer and the byte range the pairs span. */
+  #segBufs: Buffer[] = [];
+  #segStarts: number[] = [];
+  #segEnds: number[] = [];
+  /** Per segment: its range decoded as latin1, made on first use. */
+  #segStrings: (string | undefined)[] = [];
+  #names: (string | undefined)[] | null = null;
+  #values: (string | undefined)[] | null = null;
+  #count = 0;
   #byteLength = 0;
+  /** The buffer of the last segment while it can still grow (its string not made yet), else null. */
+  #openBuf: Buffer | null = null;
 
-  /** Builds a list from string pairs (bytes are latin1 of each character) or Buffer pairs. */
+  /** Builds a list from string pairs (bytes are latin1 of each character) or byte pairs. */
   static from(pairs: Iterable<readonly [string | Uint8Array, string | Uint8Array]>): ParamList {
     const list = new ParamList();
     for (const [name, value] of pairs) {
       const n = typeof name === 'string' ? Buffer.from(name, 'latin1') : Buffer.from(name);
       const v = typeof value === 'string' ? Buffer.from(value, 'latin1') : Buffer.from(value);
-      const joined = Buffer.concat([n, v]);
-      list.addView(joined, 0, n.length, n.length, v.length);
+      list.addView(Buffer.concat([n, v]), 0, n.length, n.length, v.length);
     }
     return list;
   }
 
   /**
-   * Appends a pair whose bytes live in `buf` (decoder use). No bytes are copied.
-   * Bounds are the caller's responsibility; decoders check them against the record or block first.
+   * Appends a pair whose bytes live in `buf` (decoder use). No bytes are copied. Bounds are the
+   * caller's responsibility: decoders check them against the record or block first.
    */
   addView(buf: Buffer, nameStart: number, nameLength: number, valueStart: number, valueLength: number): void {
-    this.#bufs.push(buf);
-    this.#offs.push(nameStart, nameLength, valueStart, valueLength);
-    this.#names.push(undefined);
-    this.#values.push(undefined);
+    const end = valueStart + valueLength;
+    let seg = this.#segBufs.length - 1;
+    if (buf === this.#openBuf && nameStart >= (this.#segStarts[seg] as number)) {
+      // Same buffer as the previous pair: widen the segment (pairs arrive in increasing order).
+      if (end > (this.#segEnds[seg] as number)) this.#segEnds[seg] = end;
+    } else {
+      seg++;
+      this.#segBufs.push(buf);
+      this.#segStarts.push(nameStart);
+      this.#segEnds.push(end);
+      this.#segStrings.push(undefined);
+      this.#openBuf = buf;
+    }
+    this.#pairs.push(nameStart, nameLength, valueStart, valueLength, seg);
+    this.#count++;
     this.#byteLength += nameLength + valueLength;
   }
 
   /** Number of pairs, duplicates included. */
   get length(): number {
-    return this.#bufs.length;
+    return this.#count;
   }
 
   /** Sum of name and value bytes (no length prefixes or separators). */
@@ -55,40 +77,36 @@ export class ParamList {
 
   /** Name of pair i as a latin1 string. */
   name(i: number): string {
-    let s = this.#names[i];
-    if (s === undefined) {
-      const o = this.#offset(i);
-      const start = this.#offs[o] as number;
-      s = (this.#bufs[i] as Buffer).toString('latin1', start, start + (this.#offs[o + 1] as number));
-      this.#names[i] = s;
-    }
+    const cached = this.#names?.[i];
+    if (cached !== undefined) return cached;
+    const o = this.#offset(i);
+    const s = this.#slice(this.#pairs[o + 4] as number, this.#pairs[o] as number, this.#pairs[o + 1] as number);
+    (this.#names ??= new Array(this.#count))[i] = s;
     return s;
   }
 
   /** Value of pair i as a latin1 string. */
   value(i: number): string {
-    let s = this.#values[i];
-    if (s === undefined) {
-      const o = this.#offset(i);
-      const start = this.#offs[o + 2] as number;
-      s = (this.#bufs[i] as Buffer).toString('latin1', start, start + (this.#offs[o + 3] as number));
-      this.#values[i] = s;
-    }
+    const cached = this.#values?.[i];
+    if (cached !== undefined) return cached;
+    const o = this.#offset(i);
+    const s = this.#slice(this.#pairs[o + 4] as number, this.#pairs[o + 2] as number, this.#pairs[o + 3] as number);
+    (this.#values ??= new Array(this.#count))[i] = s;
     return s;
   }
 
   /** Name bytes of pair i (a view, no copy). */
   nameBytes(i: number): Buffer {
     const o = this.#offset(i);
-    const start = this.#offs[o] as number;
-    return (this.#bufs[i] as Buffer).subarray(start, start + (this.#offs[o + 1] as number));
+    const start = this.#pairs[o] as number;
+    return (this.#segBufs[this.#pairs[o + 4] as number] as Buffer).subarray(start, start + (this.#pairs[o + 1] as number));
   }
 
   /** Value bytes of pair i (a view, no copy). */
   valueBytes(i: number): Buffer {
     const o = this.#offset(i);
-    const start = this.#offs[o + 2] as number;
-    return (this.#bufs[i] as Buffer).subarray(start, start + (this.#offs[o + 3] as number));
+    const start = this.#pairs[o + 2] as number;
+    return (this.#segBufs[this.#pairs[o + 4] as number] as Buffer).subarray(start, start + (this.#pairs[o + 3] as number));
   }
 
   /** Value of the last pair named `name` (last wins, like PHP and Go), or undefined. */
@@ -105,15 +123,16 @@ export class ParamList {
   /** Index of the last pair named `name`, or -1. Compares lengths first so most pairs cost no string. */
   lastIndexOf(name: string): number {
     const len = name.length;
-    for (let i = this.#bufs.length - 1; i >= 0; i--) {
-      if (this.#offs[i * 4 + 1] === len && this.name(i) === name) return i;
+    const pairs = this.#pairs;
+    for (let i = this.#count - 1; i >= 0; i--) {
+      if (pairs[i * 5 + 1] === len && this.name(i) === name) return i;
     }
     return -1;
   }
 
   /** Every pair in wire order, duplicates included. */
   *entries(): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.#bufs.length; i++) yield [this.name(i), this.value(i)];
+    for (let i = 0; i < this.#count; i++) yield [this.name(i), this.value(i)];
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -122,15 +141,15 @@ export class ParamList {
 
   /** Every pair as `[name, value]` strings in wire order. */
   toArray(): [string, string][] {
-    const out: [string, string][] = new Array(this.#bufs.length);
-    for (let i = 0; i < this.#bufs.length; i++) out[i] = [this.name(i), this.value(i)];
+    const out: [string, string][] = new Array(this.#count);
+    for (let i = 0; i < this.#count; i++) out[i] = [this.name(i), this.value(i)];
     return out;
   }
 
   /** A null-prototype object of the pairs; a repeated name keeps its last value. */
   toObject(): Record<string, string> {
     const out: Record<string, string> = Object.create(null);
-    for (let i = 0; i < this.#bufs.length; i++) out[this.name(i)] = this.value(i);
+    for (let i = 0; i < this.#count; i++) out[this.name(i)] = this.value(i);
     return out;
   }
 
@@ -139,27 +158,47 @@ export class ParamList {
    * Returns `this` for chaining.
    */
   detach(): this {
-    const joined = Buffer.allocUnsafe(this.#byteLength);
+    const joined = Buffer.allocUnsafeSlow(this.#byteLength);
+    const pairs = this.#pairs;
     let at = 0;
-    for (let i = 0; i < this.#bufs.length; i++) {
-      const o = i * 4;
-      const buf = this.#bufs[i] as Buffer;
-      const ns = this.#offs[o] as number;
-      const nl = this.#offs[o + 1] as number;
-      const vs = this.#offs[o + 2] as number;
-      const vl = this.#offs[o + 3] as number;
+    for (let i = 0; i < this.#count; i++) {
+      const o = i * 5;
+      const buf = this.#segBufs[pairs[o + 4] as number] as Buffer;
+      const ns = pairs[o] as number;
+      const nl = pairs[o + 1] as number;
+      const vs = pairs[o + 2] as number;
+      const vl = pairs[o + 3] as number;
       buf.copy(joined, at, ns, ns + nl);
       buf.copy(joined, at + nl, vs, vs + vl);
-      this.#offs[o] = at;
-      this.#offs[o + 2] = at + nl;
+      pairs[o] = at;
+      pairs[o + 2] = at + nl;
+      pairs[o + 4] = 0;
       at += nl + vl;
     }
-    this.#bufs.fill(joined);
+    this.#segBufs = [joined];
+    this.#segStarts = [0];
+    this.#segEnds = [at];
+    this.#segStrings = [undefined];
+    this.#openBuf = null;
     return this;
   }
 
+  /** A latin1 string of `length` bytes at `start` of segment `seg`, cut from the segment's string. */
+  #slice(seg: number, start: number, length: number): string {
+    if (length === 0) return '';
+    let str = this.#segStrings[seg];
+    const segStart = this.#segStarts[seg] as number;
+    if (str === undefined) {
+      str = (this.#segBufs[seg] as Buffer).toString('latin1', segStart, this.#segEnds[seg] as number);
+      this.#segStrings[seg] = str;
+      // A decoded segment must not grow: later pairs in the same buffer start a new one.
+      if (seg === this.#segBufs.length - 1) this.#openBuf = null;
+    }
+    return str.substring(start - segStart, start - segStart + length);
+  }
+
   #offset(i: number): number {
-    if (!(i >= 0 && i < this.#bufs.length)) throw new RangeError(`ParamList index ${i} out of range`);
-    return i * 4;
+    if (!(i >= 0 && i < this.#count)) throw new RangeError(`ParamList index ${i} out of range`);
+    return i * 5;
   }
 }

@@ -49,3 +49,21 @@ export {
 export { paddingFor } from './record-header.js';
 export { createServer, FastCgiRequest, FastCgiServer, type FastCgiServerLimits, type FastCgiServerOptions, type RoleName, SERVER_LIMITS } from './server/index.js';
 export { FastCgiServerErrorCode } from './error-codes.js';
+export {
+  type BodySource,
+  createClient,
+  FASTCGI_TIMEOUT_CODES,
+  FastCgiClient,
+  FastCgiClientError,
+  FastCgiClientErrorCode,
+  type FastCgiClientOptions,
+  type FastCgiClientSettings,
+  type FastCgiClientStats,
+  type FastCgiClientTimeouts,
+  type FastCgiParams,
+  type FastCgiRequestEnd,
+  type FastCgiRequestOptions,
+  type FastCgiResponse,
+  type FastCgiRoleOption,
+  type FastCgiUpstream,
+} from './client/index.js';

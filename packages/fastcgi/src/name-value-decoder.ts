@@ -28,7 +28,7 @@ export class PairStreamParser {
   /** Request id the stream belongs to (0 for GET_VALUES), attached to errors. */
   readonly #requestId: number;
   /** Length-prefix bytes of a pair whose prefixes were cut by a segment end (at most 8). */
-  readonly #prefix = Buffer.alloc(8);
+  #prefix: Buffer | null = null;
   #prefixFill = 0;
   /** Absolute offset of the stashed prefix's first byte (it may lie in an earlier record). */
   #prefixOffset = 0;
@@ -50,46 +50,54 @@ export class PairStreamParser {
   }
 
   /**
-   * Feeds the next segment. `offset` is the absolute stream offset of `seg[0]` (for errors).
-   * `final` says no bytes follow this segment, so a cut pair is reported at once instead of
-   * being buffered. Returns an error, or undefined.
+   * Feeds the next segment, `seg[start, end)` (passed as a range rather than a view: making a
+   * view per record costs an allocation on the hot path). `offset` is the absolute stream offset
+   * of `seg[start]`, for errors. `final` says no bytes follow this segment, so a cut pair is
+   * reported at once instead of being buffered. Returns an error, or undefined.
    */
-  feed(seg: Buffer, offset: number, final = false): GatewayError | undefined {
-    const end = seg.length;
-    this.#segBase = this.bytes;
-    this.bytes += end;
-    let p = 0;
+  feed(seg: Buffer, start: number, end: number, offset: number, final = false): GatewayError | undefined {
+    // Positions below are indices into seg; offsets for errors are offset + (p - start).
+    offset -= start;
+    this.#segBase = this.bytes - start;
+    this.bytes += end - start;
+    let p = start;
     if (this.#pending !== null) {
-      p = this.#fillPending(seg, 0);
+      p = this.#fillPending(seg, start, end);
       if (this.#pending !== null) return final ? this.#truncated(offset + end) : undefined;
     } else if (this.#prefixFill > 0) {
-      const r = this.#completePrefix(seg, offset, final);
+      const r = this.#completePrefix(seg, start, end, offset, final);
       if (typeof r !== 'number') return r;
       p = r;
       if (this.midPair) return final ? this.#truncated(offset + end) : undefined;
     }
+    const l = this.#limits;
+    const params = this.params;
     while (p < end) {
       // Spec §3.4: the high bit of a length's first byte selects the 4-byte form.
       const b0 = seg[p] as number;
       const nameWidth = b0 < 0x80 ? 1 : 4;
-      if (p + nameWidth >= end) return this.#stashPrefix(seg, p, offset, final);
+      if (p + nameWidth >= end) return this.#stashPrefix(seg, p, end, offset, final);
       const b1 = seg[p + nameWidth] as number;
       const valueWidth = b1 < 0x80 ? 1 : 4;
       const head = nameWidth + valueWidth;
-      if (p + head > end) return this.#stashPrefix(seg, p, offset, final);
+      if (p + head > end) return this.#stashPrefix(seg, p, end, offset, final);
       const nameLength = nameWidth === 1 ? b0 : readLength4(seg, p);
       const valueLength = valueWidth === 1 ? b1 : readLength4(seg, p + nameWidth);
-      const err = this.#check(nameLength, valueLength, head, offset + p, this.#segBase + p);
-      if (err) return err;
-      const start = p + head;
-      if (start + nameLength + valueLength <= end) {
-        this.params.addView(seg, start, nameLength, start + nameLength, valueLength);
-        p = start + nameLength + valueLength;
+      const data = p + head;
+      const pairEnd = data + nameLength + valueLength;
+      // One combined test on the hot path; #check builds the precise error when it fails.
+      if (nameLength > l.maxNameLength || valueLength > l.maxValueLength || params.length >= l.maxParamsPairs || this.#segBase + pairEnd > l.maxParamsBytes) {
+        const err = this.#check(nameLength, valueLength, head, offset + p, this.#segBase + p);
+        if (err) return err;
+      }
+      if (pairEnd <= end) {
+        params.addView(seg, data, nameLength, data + nameLength, valueLength);
+        p = pairEnd;
         continue;
       }
       if (final) return this.#truncated(offset + end);
       this.#startPending(nameLength, valueLength);
-      this.#fillPending(seg, start);
+      this.#fillPending(seg, data, end);
       return undefined;
     }
     return undefined;
@@ -145,10 +153,11 @@ export class PairStreamParser {
   }
 
   /** Keeps the (< 8) prefix bytes left at the end of a segment. */
-  #stashPrefix(seg: Buffer, p: number, offset: number, final: boolean): GatewayError | undefined {
-    if (final) return this.#truncated(offset + seg.length);
-    seg.copy(this.#prefix, 0, p);
-    this.#prefixFill = seg.length - p;
+  #stashPrefix(seg: Buffer, p: number, end: number, offset: number, final: boolean): GatewayError | undefined {
+    if (final) return this.#truncated(offset + end);
+    this.#prefix ??= Buffer.alloc(8);
+    seg.copy(this.#prefix, 0, p, end);
+    this.#prefixFill = end - p;
     this.#prefixOffset = offset + p;
     return undefined;
   }
@@ -157,15 +166,15 @@ export class PairStreamParser {
    * Adds bytes from `seg` to a stashed prefix until both lengths are known, then starts the
    * pending pair. Returns the position in `seg` after the bytes it took, or an error.
    */
-  #completePrefix(seg: Buffer, offset: number, final: boolean): number | GatewayError {
-    let p = 0;
-    const pre = this.#prefix;
+  #completePrefix(seg: Buffer, start: number, end: number, offset: number, final: boolean): number | GatewayError {
+    let p = start;
+    const pre = this.#prefix as Buffer;
     for (;;) {
       const fill = this.#prefixFill;
       const nameWidth = (pre[0] as number) < 0x80 ? 1 : 4;
       const need = fill <= nameWidth ? nameWidth + 1 : nameWidth + ((pre[nameWidth] as number) < 0x80 ? 1 : 4);
       if (fill >= need) break;
-      if (p >= seg.length) return final ? this.#truncated(offset + seg.length) : seg.length;
+      if (p >= end) return final ? this.#truncated(offset + end) : end;
       pre[this.#prefixFill++] = seg[p++] as number;
     }
     const nameWidth = (pre[0] as number) < 0x80 ? 1 : 4;
@@ -177,7 +186,7 @@ export class PairStreamParser {
     const err = this.#check(nameLength, valueLength, head, pairOffset, this.#segBase + p - head);
     if (err) return err;
     this.#startPending(nameLength, valueLength);
-    return this.#fillPending(seg, p);
+    return this.#fillPending(seg, p, end);
   }
 
   #startPending(nameLength: number, valueLength: number): void {
@@ -187,9 +196,9 @@ export class PairStreamParser {
   }
 
   /** Copies what `seg` has of the pending pair; completes it when full. Returns the next position. */
-  #fillPending(seg: Buffer, p: number): number {
+  #fillPending(seg: Buffer, p: number, end: number): number {
     const pending = this.#pending as Buffer;
-    const take = Math.min(pending.length - this.#pendingFill, seg.length - p);
+    const take = Math.min(pending.length - this.#pendingFill, end - p);
     seg.copy(pending, this.#pendingFill, p, p + take);
     this.#pendingFill += take;
     if (this.#pendingFill === pending.length) {

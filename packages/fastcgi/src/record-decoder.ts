@@ -170,7 +170,7 @@ export class RecordDecoder {
         }
         case S_PARAMS: {
           const n = Math.min(this.#remaining, len - pos);
-          const err = (this.#params as PairStreamParser).feed(chunk.subarray(pos, pos + n), this.#base + pos);
+          const err = (this.#params as PairStreamParser).feed(chunk, pos, pos + n, this.#base + pos);
           if (err !== undefined) {
             this.#fail(err);
             break; // the loop's S_DEAD branch accounts for the rest of the chunk
@@ -182,24 +182,27 @@ export class RecordDecoder {
         }
         case S_BODY: {
           const n = Math.min(this.#remaining, len - pos);
-          let body: Buffer | null = null;
           if (this.#body === null && n === this.#contentLength) {
-            body = chunk.subarray(pos, pos + n); // whole body inside this chunk: a view
-          } else {
-            if (this.#body === null) {
-              this.#body = Buffer.allocUnsafe(this.#contentLength);
-              this.#bodyFill = 0;
-            }
-            chunk.copy(this.#body, this.#bodyFill, pos, pos + n);
-            this.#bodyFill += n;
-            if (this.#bodyFill === this.#contentLength) body = this.#body;
+            // The whole body is inside this chunk: decode it in place, no view, no copy.
+            this.#remaining = 0;
+            pos += n;
+            this.#afterContent();
+            this.#onBody(chunk, pos - n);
+            break;
           }
+          if (this.#body === null) {
+            this.#body = Buffer.allocUnsafe(this.#contentLength);
+            this.#bodyFill = 0;
+          }
+          chunk.copy(this.#body, this.#bodyFill, pos, pos + n);
+          this.#bodyFill += n;
           this.#remaining -= n;
           pos += n;
-          if (body !== null) {
+          if (this.#bodyFill === this.#contentLength) {
+            const body = this.#body;
             this.#body = null;
             this.#afterContent();
-            this.#onBody(body);
+            this.#onBody(body, 0);
           }
           break;
         }
@@ -339,25 +342,28 @@ export class RecordDecoder {
     }
     if (expected === 0) {
       this.#afterContent();
-      this.#onBody(EMPTY_BODY);
+      this.#onBody(EMPTY_BODY, 0);
       return;
     }
     this.#state = S_BODY;
   }
 
-  /** Decodes a complete discrete body. The state has already moved on past the content. */
-  #onBody(body: Buffer): void {
+  /**
+   * Decodes a complete discrete body: `contentLength` bytes of `buf` from `at`. The state has
+   * already moved on past the content.
+   */
+  #onBody(buf: Buffer, at: number): void {
     const h = this.#h;
     const id = this.#requestId;
     switch (this.#type) {
       case RecordType.BEGIN_REQUEST:
-        h.onBeginRequest?.(id, ((body[0] as number) << 8) | (body[1] as number), body[2] as number);
+        h.onBeginRequest?.(id, ((buf[at] as number) << 8) | (buf[at + 1] as number), buf[at + 2] as number);
         return;
       case RecordType.END_REQUEST:
-        h.onEndRequest?.(id, body.readUInt32BE(0), body[4] as number);
+        h.onEndRequest?.(id, buf.readUInt32BE(at), buf[at + 4] as number);
         return;
       case RecordType.UNKNOWN_TYPE:
-        h.onUnknownType?.(body[0] as number);
+        h.onUnknownType?.(buf[at] as number);
         return;
       case RecordType.ABORT_REQUEST:
         h.onAbortRequest?.(id);
@@ -366,7 +372,7 @@ export class RecordDecoder {
       case RecordType.GET_VALUES_RESULT: {
         const parser = new PairStreamParser(this.#limits, 0);
         const bodyOffset = this.#recordOffset + HEADER_LENGTH;
-        const err = parser.feed(body, bodyOffset, true);
+        const err = parser.feed(buf, at, at + this.#contentLength, bodyOffset, true);
         if (err !== undefined) return this.#fail(err);
         if (this.#type === RecordType.GET_VALUES) h.onGetValues?.(parser.params);
         else h.onGetValuesResult?.(parser.params);
@@ -375,7 +381,7 @@ export class RecordDecoder {
       default:
         h.onUnknownRecord?.(
           { version: FCGI_VERSION_1, type: this.#type, requestId: id, contentLength: this.#contentLength, paddingLength: this.#padding },
-          body,
+          buf.subarray(at, at + this.#contentLength),
         );
     }
   }

@@ -1,0 +1,417 @@
+import type { Socket } from 'node:net';
+import type { GatewayError } from '@gw/core';
+import { ProtocolStatus, RecordType, recordTypeName } from '../constants.js';
+import { RecordDecoder, type RecordDecoderHandler, type RecordHeader } from '../record-decoder.js';
+import { encodeAbortRequest, encodeStreamEnd, frameStream } from '../record-encoder.js';
+import { bodyChunks } from './body-source.js';
+import { FastCgiClientError, FastCgiClientErrorCode as Code } from './client-errors.js';
+import type { ClientLimits } from './client-options.js';
+import type { ExchangeOwner, FastCgiExchange } from './exchange.js';
+import { type PendingStream, setRequestId } from './request-encoding.js';
+import { RequestIdAllocator } from './request-ids.js';
+
+/** What a connection reports to its pool. */
+export interface ConnectionHost {
+  readonly limits: ClientLimits;
+  /** The connection can take (more) requests: connected, or a request slot freed. */
+  connectionAvailable(connection: ClientConnection): void;
+  /** The socket closed (or never connected); every request on it has been failed already. */
+  connectionClosed(connection: ClientConnection): void;
+  /** A multiplexed connection got END_REQUEST{CANT_MPX_CONN}: the app does not multiplex after all. */
+  multiplexRefused(connection: ClientConnection): void;
+}
+
+// Connection states.
+const OPEN = 0; // usable
+const RETIRING = 1; // takes no new requests; closes when the ones in progress are done
+const CLOSED = 2;
+
+/**
+ * One kept-alive (FCGI_KEEP_CONN) connection to a FastCGI application: writes requests, decodes
+ * the app's records and routes them to the requests by id, and decides when the connection may be
+ * reused.
+ *
+ * Without multiplexing it runs one request at a time, always with request id 1 (what nginx,
+ * Apache and lighttpd send, and what uWSGI assumes). With multiplexing it runs up to `capacity`
+ * requests with the lowest free ids.
+ *
+ * Reuse rule (nginx `ngx_http_fastcgi_input_filter`): a non-multiplexed connection goes back to
+ * the pool only when the END_REQUEST record, padding included, was the last byte read and the
+ * request's input was completely written; anything else closes it.
+ */
+export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
+  readonly socket: Socket;
+  readonly multiplex: boolean;
+  /** Requests this connection runs at once. */
+  readonly capacity: number;
+  /** Requests started on this connection so far. */
+  uses = 0;
+  /** Requests that got their END_REQUEST here. */
+  completed = 0;
+  /** Set while the connection's socket is connecting. */
+  connecting = true;
+
+  readonly #host: ConnectionHost;
+  readonly #decoder: RecordDecoder;
+  /** Requests by id, including cancelled ones whose END_REQUEST has not arrived yet. */
+  readonly #requests = new Map<number, FastCgiExchange>();
+  readonly #ids = new RequestIdAllocator();
+  #state = OPEN;
+  /** The peer half-closed: nothing more will be read. */
+  #peerEnded = false;
+  /** Non-multiplexed: END_REQUEST arrived; waiting to see it was the last byte read. */
+  #endRecordEnd = -1;
+  /** A deferred release to the pool is scheduled (see #release). */
+  #releasing = false;
+  /** Absolute end offset and type of the last record whose header was decoded. */
+  #lastRecordEnd = 0;
+  #pausedFor = 0;
+  #drainWaiters: (() => void)[] = [];
+  #idleTimer: NodeJS.Timeout | null = null;
+  #socketError: Error | undefined = undefined;
+
+  constructor(socket: Socket, host: ConnectionHost, multiplex: boolean, capacity: number) {
+    this.socket = socket;
+    this.#host = host;
+    this.multiplex = multiplex;
+    this.capacity = multiplex ? capacity : 1;
+    this.#decoder = new RecordDecoder(this);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => {
+      for (const wake of this.#drainWaiters.splice(0)) wake();
+    });
+    socket.on('end', () => this.#onPeerEnd());
+    socket.on('error', (err) => {
+      this.#socketError ??= err;
+    });
+    socket.on('close', () => this.#onClose());
+  }
+
+  /** Requests in progress (cancelled ones still awaiting END_REQUEST included). */
+  get load(): number {
+    return this.#requests.size;
+  }
+
+  /** True when `start()` may be called now. */
+  get available(): boolean {
+    return (
+      this.#state === OPEN &&
+      !this.connecting &&
+      !this.#peerEnded &&
+      !this.#releasing &&
+      this.#endRecordEnd < 0 &&
+      this.#requests.size < this.capacity &&
+      this.uses < this.#host.limits.maxConnectionUses
+    );
+  }
+
+  /** True once the connection will take no more requests. */
+  get finished(): boolean {
+    return this.#state !== OPEN || this.#peerEnded;
+  }
+
+  /** The socket connected: the connection is ready for requests. */
+  connected(): void {
+    this.connecting = false;
+    this.#goIdleIfUnused();
+  }
+
+  /**
+   * Starts a request on this connection. Returns false, without writing anything, when the socket
+   * turned out to be closing (the pool then gives the request to another connection: a request
+   * not yet sent never fails because a pooled connection died while idle).
+   */
+  start(exchange: FastCgiExchange): boolean {
+    const socket = this.socket;
+    if (!this.available || socket.destroyed || !socket.writable || socket.readableEnded) {
+      this.retire();
+      return false;
+    }
+    const id = this.#ids.allocate();
+    this.#requests.set(id, exchange);
+    this.uses++;
+    this.#clearIdleTimer();
+    socket.ref();
+    exchange.assign(this, id);
+    const { preamble, streams } = exchange.input.encoded;
+    setRequestId(preamble, id);
+    exchange.bytesWritten = true;
+    const flushed = socket.write(preamble);
+    if (streams.length > 0) void this.#sendStreams(exchange, id, streams, flushed);
+    else exchange.inputComplete = true;
+    return true;
+  }
+
+  /** Takes no new requests; closes as soon as none is in progress. */
+  retire(): void {
+    if (this.#state !== OPEN) return;
+    this.#state = RETIRING;
+    if (this.#requests.size === 0) this.close();
+  }
+
+  /** Closes the connection now; requests still on it fail with FCGI_ERR_CONNECTION_CLOSED. */
+  close(): void {
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    this.#clearIdleTimer();
+    if (this.#requests.size === 0 && !this.connecting) {
+      // Idle: a polite FIN (php-fpm's worker sees EOF and goes back to accept()).
+      this.socket.end();
+      this.socket.destroySoon();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
+  }
+
+  // ── ExchangeOwner ──────────────────────────────────────────────────────
+
+  /**
+   * Stops a request that failed or was abandoned. Multiplexed: ABORT_REQUEST (spec §5.4) and its
+   * id stays reserved, its records ignored, until END_REQUEST. Otherwise: close the connection,
+   * the only way to stop php-fpm and libfcgi (php-fpm has no ABORT handler; nginx closes too).
+   */
+  cancel(exchange: FastCgiExchange): void {
+    const id = exchange.requestId;
+    if (this.#requests.get(id) !== exchange || this.#state === CLOSED) return;
+    if (!this.multiplex) return this.close();
+    this.socket.write(encodeAbortRequest(id));
+    const timer = setTimeout(() => {
+      // No END_REQUEST for an aborted request: stop using the connection, let the others finish.
+      if (this.#requests.get(id) === exchange) this.retire();
+    }, this.#host.limits.abortTimeout);
+    timer.unref();
+  }
+
+  pause(_exchange: FastCgiExchange): void {
+    // FastCGI has no per-request flow control (spec §3.3), so a slow consumer can only be held
+    // back by not reading the connection; each request's buffer is bounded by its highWaterMark
+    // plus one socket read.
+    if (this.#pausedFor++ === 0) this.socket.pause();
+  }
+
+  resume(_exchange: FastCgiExchange): void {
+    if (this.#pausedFor > 0 && --this.#pausedFor === 0 && this.#state !== CLOSED) this.socket.resume();
+  }
+
+  // ── RecordDecoderHandler ─────────────────────────────────────────────────
+
+  onRecord(header: RecordHeader, offset: number): void {
+    this.#lastRecordEnd = offset + 8 + header.contentLength + header.paddingLength;
+    const type = header.type;
+    // Only STDOUT, STDERR, END_REQUEST and management records come from an app (spec §8 table).
+    if (type === RecordType.STDOUT || type === RecordType.STDERR || type === RecordType.END_REQUEST) return;
+    if (header.requestId === 0) return; // management records (id 0) may arrive any time; none is needed here
+    this.#protocolError(new FastCgiClientError(Code.UNEXPECTED_RECORD, `the application sent ${recordTypeName(type)} for request ${header.requestId}`, { requestId: header.requestId }));
+  }
+
+  onStream(requestId: number, type: number, chunk: Buffer): void {
+    const exchange = this.#route(requestId);
+    if (exchange === undefined) return;
+    if (type === RecordType.STDOUT) exchange.onStdout(chunk);
+    else if (type === RecordType.STDERR) exchange.onStderr(chunk);
+  }
+
+  onStreamEnd(requestId: number, type: number): void {
+    const exchange = this.#route(requestId);
+    if (exchange === undefined) return;
+    if (type === RecordType.STDOUT) exchange.onStdoutEnd();
+    else if (type === RecordType.STDERR) exchange.onStderrEnd();
+  }
+
+  onEndRequest(requestId: number, appStatus: number, protocolStatus: number): void {
+    const exchange = this.#route(requestId);
+    if (exchange === undefined) return;
+    exchange.onEndRequest(appStatus, protocolStatus);
+    this.#requests.delete(requestId);
+    this.#ids.release(requestId);
+    this.completed++;
+    if (this.multiplex) {
+      if (protocolStatus === ProtocolStatus.CANT_MPX_CONN) this.#host.multiplexRefused(this);
+      return this.#slotFreed();
+    }
+    if (!exchange.inputComplete) {
+      // The app answered before reading all input (a 413, an app that ignores the body): the
+      // rest would be read as the next request. nginx closes in this case too.
+      return this.close();
+    }
+    this.#endRecordEnd = this.#lastRecordEnd;
+  }
+
+  onError(err: GatewayError): void {
+    this.#protocolError(err);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  #onData(chunk: Buffer): void {
+    if (this.#state === CLOSED) return;
+    if (this.#requests.size === 0 && this.#endRecordEnd < 0) {
+      // Bytes while no request is in progress: the stream is out of step (nginx closes too).
+      return this.#protocolError(new FastCgiClientError(Code.UNEXPECTED_RECORD, 'the application sent data while no request was in progress'));
+    }
+    this.#decoder.push(chunk);
+    if (this.#endRecordEnd >= 0 && this.#state !== CLOSED) {
+      const received = this.#decoder.bytesReceived;
+      if (received === this.#endRecordEnd) {
+        this.#endRecordEnd = -1;
+        this.#slotFreed();
+      } else if (received > this.#endRecordEnd) {
+        this.#endRecordEnd = -1;
+        this.close(); // bytes after END_REQUEST: not reusable
+      }
+    }
+  }
+
+  /** The request for `requestId`, or a protocol error when there is none. */
+  #route(requestId: number): FastCgiExchange | undefined {
+    if (this.#state === CLOSED) return undefined;
+    const exchange = this.#requests.get(requestId);
+    if (exchange === undefined || this.#endRecordEnd >= 0) {
+      this.#protocolError(new FastCgiClientError(Code.UNEXPECTED_RECORD, `record for request ${requestId}, which is not in progress`, { requestId }));
+      return undefined;
+    }
+    return exchange;
+  }
+
+  /** A request finished: hand the slot back to the pool, or close when retiring or used up. */
+  #slotFreed(): void {
+    if (this.#state === CLOSED) return;
+    if (this.#state === RETIRING || this.uses >= this.#host.limits.maxConnectionUses || this.#peerEnded) {
+      if (this.#requests.size === 0) this.close();
+      else this.#state = RETIRING;
+      return;
+    }
+    if (this.#requests.size > 0) return this.#host.connectionAvailable(this);
+    this.#release();
+  }
+
+  /**
+   * Returns an idle connection to the pool one event-loop turn later. An app that closes a kept
+   * connection right after END_REQUEST (php-fpm recycling a worker at `pm.max_requests`) has
+   * usually sent its FIN by then; the 'end' seen first keeps a request from being written into a
+   * dying connection.
+   */
+  #release(): void {
+    this.#releasing = true;
+    setImmediate(() => {
+      this.#releasing = false;
+      if (this.#state !== OPEN || this.#peerEnded) return;
+      this.#goIdleIfUnused();
+    });
+  }
+
+  #goIdleIfUnused(): void {
+    if (this.#requests.size === 0) {
+      // An idle pooled socket must not keep the process alive (node's http Agent does the same).
+      this.socket.unref();
+      this.#armIdleTimer();
+    }
+    this.#host.connectionAvailable(this);
+  }
+
+  /** Writes the input streams that were not packed into the preamble, waiting for 'drain'. */
+  async #sendStreams(exchange: FastCgiExchange, id: number, streams: PendingStream[], flushed: boolean): Promise<void> {
+    const alive = () => !exchange.done && this.#state !== CLOSED && this.#requests.get(id) === exchange;
+    try {
+      if (!flushed) await this.#drain();
+      for (const stream of streams) {
+        if (stream.source !== undefined) {
+          for await (const chunk of bodyChunks(stream.source)) {
+            if (!alive()) return;
+            if (!this.#writeRecords(frameStream(stream.type, id, chunk))) await this.#drain();
+          }
+        }
+        if (!alive()) return;
+        if (!this.socket.write(encodeStreamEnd(stream.type, id))) await this.#drain();
+      }
+      exchange.inputComplete = true;
+    } catch (err) {
+      if (!alive()) return;
+      const failure = new FastCgiClientError(Code.BODY_SOURCE_FAILED, 'reading the request body failed', { requestId: id, cause: err });
+      exchange.fail(failure);
+      this.cancel(exchange);
+    }
+  }
+
+  #writeRecords(parts: Buffer[]): boolean {
+    const socket = this.socket;
+    socket.cork();
+    let ok = true;
+    for (const part of parts) ok = socket.write(part);
+    socket.uncork();
+    return ok;
+  }
+
+  #drain(): Promise<void> {
+    if (this.#state === CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #protocolError(err: GatewayError): void {
+    if (this.#state === CLOSED) return;
+    this.#failAll(err);
+    this.close();
+  }
+
+  #onPeerEnd(): void {
+    this.#peerEnded = true;
+    // FIN: the app will send nothing more, so requests in progress cannot complete.
+    if (this.#requests.size > 0) this.#failAll(undefined);
+    if (this.#state !== CLOSED) this.close();
+  }
+
+  #onClose(): void {
+    this.#state = CLOSED;
+    this.#clearIdleTimer();
+    this.#failAll(undefined);
+    for (const wake of this.#drainWaiters.splice(0)) wake();
+    this.#host.connectionClosed(this);
+  }
+
+  /**
+   * Fails every request still on the connection. When the cause is the connection itself (not a
+   * protocol error), a request is `retryable` only if this connection had served requests before
+   * and not one byte of this request's response arrived: the app closed a kept-alive connection
+   * as the request went out, without reading it (php-fpm after `pm.max_requests` shuts down its
+   * side, then reads and discards until EOF).
+   */
+  #failAll(cause: GatewayError | undefined): void {
+    if (this.#requests.size === 0) return;
+    const requests = [...this.#requests.values()];
+    this.#requests.clear();
+    for (const exchange of requests) {
+      if (exchange.done) continue;
+      if (cause !== undefined) {
+        exchange.fail(cause);
+        continue;
+      }
+      const stale = this.completed > 0 && exchange.responseBytes === 0;
+      exchange.fail(
+        new FastCgiClientError(Code.CONNECTION_CLOSED, 'the connection to the application closed during the request', {
+          requestId: exchange.requestId,
+          retryable: stale,
+          cause: this.#socketError,
+        }),
+      );
+    }
+  }
+
+  #armIdleTimer(): void {
+    this.#clearIdleTimer();
+    const ms = this.#host.limits.idleTimeout;
+    if (ms <= 0) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.#requests.size === 0) this.close();
+    }, ms);
+    this.#idleTimer.unref();
+  }
+
+  #clearIdleTimer(): void {
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { connect, type Socket } from 'node:net';
+import type { FastCgiUpstream } from './client-options.js';
+
+/** Why a connection attempt failed: it timed out, or the socket reported an error (ECONNREFUSED…). */
+export type ConnectFailure = 'timeout' | Error;
+
+/**
+ * Opens a socket to the upstream and calls `done` once: with null when connected, with the
+ * failure otherwise (the socket is destroyed then). `timeoutMs` 0 = no connect timeout.
+ */
+export function connectUpstream(upstream: FastCgiUpstream, timeoutMs: number, done: (failure: ConnectFailure | null) => void): Socket {
+  const socket = upstream.path !== undefined ? connect({ path: upstream.path }) : connect({ host: upstream.host, port: upstream.port });
+  let settled = false;
+  const timer = timeoutMs > 0 ? setTimeout(() => finish('timeout'), timeoutMs) : null;
+  const onError = (err: Error) => finish(err);
+  function finish(failure: ConnectFailure | null): void {
+    if (settled) return;
+    settled = true;
+    if (timer !== null) clearTimeout(timer);
+    socket.removeListener('error', onError);
+    if (failure !== null) socket.destroy();
+    done(failure);
+  }
+  socket.once('connect', () => {
+    // Records are written whole and small requests in one write: Nagle would only add latency.
+    socket.setNoDelay(true);
+    finish(null);
+  });
+  socket.on('error', onError);
+  return socket;
+}
+
+/** `host:port` or the socket path, for messages. */
+export function describeUpstream(upstream: FastCgiUpstream): string {
+  return upstream.path !== undefined ? `unix:${upstream.path}` : `${upstream.host ?? '127.0.0.1'}:${upstream.port}`;
+}
