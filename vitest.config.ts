@@ -9,6 +9,8 @@ const alias = {
   '@gw/scgi': src('scgi'),
   '@gw/uwsgi': src('uwsgi'),
   '@gw/cli': src('cli'),
+  '@gw/node-http': src('node-http'),
+  '@gw/proxy': src('proxy'),
   '@gw/test-utils': src('test-utils'),
 };
 
@@ -25,6 +27,9 @@ export default defineConfig({
       project('scgi', ['packages/scgi/test/**/*.test.ts']),
       project('uwsgi', ['packages/uwsgi/test/**/*.test.ts']),
       project('cli', ['packages/cli/test/**/*.test.ts'], { testTimeout: 30_000 }),
+      project('node-http', ['packages/node-http/test/**/*.test.ts']),
+      project('proxy', ['packages/proxy/test/**/*.test.ts'], { testTimeout: 60_000 }),
+      project('interop', ['interop/test/**/*.test.ts'], { testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false }),
       project('vectors', ['test-vectors/**/*.test.ts'], { testTimeout: 60_000 }),
       project('fuzz', ['packages/*/fuzz/**/*.fuzz.ts'], { testTimeout: 600_000 }),
     ],

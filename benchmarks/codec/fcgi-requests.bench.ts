@@ -1,0 +1,121 @@
+/**
+ * Benchmark 2: decoding REQUEST_COUNT nginx-shaped FastCGI requests (BEGIN_REQUEST, one padded
+ * PARAMS record with nginx's fastcgi_params + 12 HTTP_* headers, the empty PARAMS, the empty
+ * STDIN), pushed (a) packed in 64 KiB chunks and (b) one request per chunk.
+ *
+ * gw is measured twice: decode only (ParamList, strings not built) and decode + `toArray()` (every
+ * name and value made a string), because llhttp, the anchor, always builds header strings.
+ * Targets: gw ≥ 30 × fastcgi-stream; aim gw ≥ 1.0 × llhttp.
+ */
+import type { ParamList } from '@gw/core';
+import { RecordDecoder, RecordType } from '@gw/fastcgi';
+import { decodeWithFastcgiStream } from './anchors/fastcgi-stream-driver.js';
+import { fcgiRequest, nginxParams, packed, REQUEST_COUNT, requests } from './fixtures.js';
+import { type BenchCase, check, finish, runSuite, type Target } from './harness.js';
+import { averageBytes, checkParams, firstParams, httpRequests, lastParams, llhttpCase } from './request-cases.js';
+
+const fcgiRequests = requests(fcgiRequest);
+
+interface GwTally {
+  begins: number;
+  params: number;
+  stdinEnds: number;
+  pairs: number;
+  failed: boolean;
+  first: ParamList | undefined;
+  last: ParamList | undefined;
+}
+
+/** Decodes `chunks` with a fresh RecordDecoder (one connection); `materialise` builds every string. */
+function gwDecode(chunks: readonly Buffer[], materialise: boolean, keep = false): GwTally {
+  const t: GwTally = { begins: 0, params: 0, stdinEnds: 0, pairs: 0, failed: false, first: undefined, last: undefined };
+  const decoder = new RecordDecoder({
+    onBeginRequest() {
+      t.begins++;
+    },
+    onParams(_id, params) {
+      t.params++;
+      t.pairs += materialise ? params.toArray().length : params.length;
+      if (keep) {
+        t.first ??= params;
+        t.last = params;
+      }
+    },
+    onStreamEnd(_id, type) {
+      if (type === RecordType.STDIN) t.stdinEnds++;
+    },
+    onError() {
+      t.failed = true;
+    },
+  });
+  for (const c of chunks) decoder.push(c);
+  decoder.end();
+  return t;
+}
+
+function gwCase(name: string, chunks: readonly Buffer[], materialise: boolean): BenchCase {
+  return {
+    name,
+    units: REQUEST_COUNT,
+    run: () => gwDecode(chunks, materialise).pairs,
+    verify() {
+      const t = gwDecode(chunks, materialise, true);
+      check(!t.failed, 'gw reported an error');
+      check(t.begins === REQUEST_COUNT && t.params === REQUEST_COUNT && t.stdinEnds === REQUEST_COUNT, `gw saw ${t.begins}/${t.params}/${t.stdinEnds} begin/params/stdin-end`);
+      checkParams(t.first, firstParams, 'gw');
+      checkParams(t.last, lastParams, 'gw');
+    },
+  };
+}
+
+function fastcgiStreamCase(chunks: readonly Buffer[]): BenchCase {
+  return {
+    name: 'fastcgi-stream',
+    units: REQUEST_COUNT,
+    run: () => decodeWithFastcgiStream(chunks).pairs,
+    verify() {
+      const t = decodeWithFastcgiStream(chunks);
+      check(t.begins === REQUEST_COUNT && t.paramsRecords === REQUEST_COUNT && t.stdinEnds === REQUEST_COUNT, `fastcgi-stream saw ${t.begins}/${t.paramsRecords}/${t.stdinEnds}`);
+      // fastcgi-stream reports a pair with an empty value as the bare name.
+      const expected = nginxParams(0).map(([n, v]) => (v === '' ? n : `${n}=${v}`));
+      const got = (t.firstParams ?? []).map((p) => (typeof p === 'string' ? p : `${p[0]}=${p[1]}`));
+      check(got.join('\n') === expected.join('\n'), 'fastcgi-stream params differ from the fixture');
+    },
+    note: 'builds UTF-8 strings for every pair (its only mode)',
+  };
+}
+
+const GW_LAZY = 'gw RecordDecoder (ParamList, lazy)';
+const GW_STRINGS = 'gw RecordDecoder + toArray()';
+const LLHTTP = 'node llhttp (HTTP/1.1, header strings)';
+const targets: Target[] = [
+  { subject: GW_LAZY, anchor: 'fastcgi-stream', min: 30 },
+  { subject: GW_LAZY, anchor: LLHTTP, min: 1, kind: 'aim' },
+  { subject: GW_STRINGS, anchor: LLHTTP, min: 1, kind: 'aim' },
+];
+const sizes = `FastCGI ${averageBytes(fcgiRequests)} B/request (${firstParams.length} pairs), HTTP/1.1 ${averageBytes(httpRequests)} B/request (request line + 12 headers).`;
+
+const packedFcgi = packed(fcgiRequests);
+const packedHttp = packed(httpRequests);
+runSuite(
+  {
+    title: `FastCGI requests, packed: ${REQUEST_COUNT} requests in 64 KiB chunks`,
+    description: `${sizes} ${packedFcgi.length} FastCGI chunks, ${packedHttp.length} HTTP chunks (pipelined). One decoder/parser per op.`,
+    unit: 'req',
+    anchors: [LLHTTP, 'fastcgi-stream'],
+    targets,
+  },
+  [gwCase(GW_LAZY, packedFcgi, false), gwCase(GW_STRINGS, packedFcgi, true), fastcgiStreamCase(packedFcgi), llhttpCase(LLHTTP, packedHttp)],
+);
+
+runSuite(
+  {
+    title: `FastCGI requests, one request per chunk: ${REQUEST_COUNT} pushes`,
+    description: `${sizes} Every request is its own push (a kept-alive connection, one read per request).`,
+    unit: 'req',
+    anchors: [LLHTTP, 'fastcgi-stream'],
+    targets,
+  },
+  [gwCase(GW_LAZY, fcgiRequests, false), gwCase(GW_STRINGS, fcgiRequests, true), fastcgiStreamCase(fcgiRequests), llhttpCase(LLHTTP, httpRequests)],
+);
+finish();
