@@ -19,7 +19,25 @@ export interface ConnectionHost {
   connectionClosed(connection: ClientConnection): void;
   /** A multiplexed connection got END_REQUEST{CANT_MPX_CONN}: the app does not multiplex after all. */
   multiplexRefused(connection: ClientConnection): void;
+  /**
+   * The app closed this connection right after an END_REQUEST, having served `requests` requests
+   * on it (php-fpm recycling a worker at `pm.max_requests`).
+   */
+  appClosedAfter(requests: number): void;
+  /** Requests a connection may serve before it is retired (options and what the app taught). */
+  readonly maxConnectionUses: number;
+  /**
+   * A request was lost with a connection the app closed before sending a byte for it. The host
+   * retries it elsewhere or fails it with `error`.
+   */
+  requestLost(exchange: FastCgiExchange, error: FastCgiClientError): void;
 }
+
+/**
+ * A FIN this soon after an END_REQUEST is read as "the app closes connections after N requests"
+ * rather than as a crash or restart: php-fpm shuts its side down within a millisecond or so.
+ */
+const CLOSE_AFTER_END_WINDOW_MS = 50;
 
 // Connection states.
 const OPEN = 0; // usable
@@ -69,6 +87,9 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   #drainWaiters: (() => void)[] = [];
   #idleTimer: NodeJS.Timeout | null = null;
   #socketError: Error | undefined = undefined;
+  #corked = false;
+  /** performance.now() of the last END_REQUEST. */
+  #lastEndAt = -1;
 
   constructor(socket: Socket, host: ConnectionHost, multiplex: boolean, capacity: number) {
     this.socket = socket;
@@ -101,7 +122,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
       !this.#releasing &&
       this.#endRecordEnd < 0 &&
       this.#requests.size < this.capacity &&
-      this.uses < this.#host.limits.maxConnectionUses
+      this.uses < this.#host.maxConnectionUses
     );
   }
 
@@ -136,6 +157,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     const { preamble, streams } = exchange.input.encoded;
     setRequestId(preamble, id);
     exchange.bytesWritten = true;
+    this.#corkUntilNextTick();
     const flushed = socket.write(preamble);
     if (streams.length > 0) void this.#sendStreams(exchange, id, streams, flushed);
     else exchange.inputComplete = true;
@@ -226,6 +248,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.#requests.delete(requestId);
     this.#ids.release(requestId);
     this.completed++;
+    this.#lastEndAt = performance.now();
     if (this.multiplex) {
       if (protocolStatus === ProtocolStatus.CANT_MPX_CONN) this.#host.multiplexRefused(this);
       return this.#slotFreed();
@@ -277,7 +300,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   /** A request finished: hand the slot back to the pool, or close when retiring or used up. */
   #slotFreed(): void {
     if (this.#state === CLOSED) return;
-    if (this.#state === RETIRING || this.uses >= this.#host.limits.maxConnectionUses || this.#peerEnded) {
+    if (this.#state === RETIRING || this.uses >= this.#host.maxConnectionUses || this.#peerEnded) {
       if (this.#requests.size === 0) this.close();
       else this.#state = RETIRING;
       return;
@@ -334,6 +357,20 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     }
   }
 
+  /**
+   * Requests started in the same tick (a burst on a multiplexed connection) leave in one writev
+   * instead of one syscall each, as node:http batches with cork/uncork.
+   */
+  #corkUntilNextTick(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      this.socket.uncork();
+    });
+  }
+
   #writeRecords(parts: Buffer[]): boolean {
     const socket = this.socket;
     socket.cork();
@@ -356,6 +393,9 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
 
   #onPeerEnd(): void {
     this.#peerEnded = true;
+    let untouched = true;
+    for (const exchange of this.#requests.values()) if (exchange.responseBytes > 0) untouched = false;
+    if (untouched && this.completed > 0 && performance.now() - this.#lastEndAt < CLOSE_AFTER_END_WINDOW_MS) this.#host.appClosedAfter(this.completed);
     // FIN: the app will send nothing more, so requests in progress cannot complete.
     if (this.#requests.size > 0) this.#failAll(undefined);
     if (this.#state !== CLOSED) this.close();
@@ -387,13 +427,13 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
         continue;
       }
       const stale = this.completed > 0 && exchange.responseBytes === 0;
-      exchange.fail(
-        new FastCgiClientError(Code.CONNECTION_CLOSED, 'the connection to the application closed during the request', {
-          requestId: exchange.requestId,
-          retryable: stale,
-          cause: this.#socketError,
-        }),
-      );
+      const error = new FastCgiClientError(Code.CONNECTION_CLOSED, 'the connection to the application closed during the request', {
+        requestId: exchange.requestId,
+        retryable: stale,
+        cause: this.#socketError,
+      });
+      if (stale) this.#host.requestLost(exchange, error);
+      else exchange.fail(error);
     }
   }
 

@@ -15,7 +15,10 @@ export interface FastCgiClientTimeouts {
   firstByte?: number;
   /** Time a pooled connection may sit idle before the client closes it. @defaultValue 30000 */
   idle?: number;
-  /** Time to wait for the GET_VALUES answer before using the defaults. @defaultValue 2000 */
+  /**
+   * Time to wait for the GET_VALUES answer before using the defaults (uWSGI's FastCGI socket never
+   * answers; pass `probe: false` for it). @defaultValue 1000
+   */
   probe?: number;
   /**
    * Multiplexed connections only: time to wait for END_REQUEST after ABORT_REQUEST before the
@@ -91,7 +94,7 @@ const CLIENT_LIMITS: LimitSpecs<LimitName> = {
   connectTimeout: { default: 10_000, min: 0, max: INT32 },
   firstByteTimeout: { default: 60_000, min: 0, max: INT32 },
   idleTimeout: { default: 30_000, min: 0, max: INT32 },
-  probeTimeout: { default: 2_000, min: 1, max: INT32 },
+  probeTimeout: { default: 1_000, min: 1, max: INT32 },
   abortTimeout: { default: 10_000, min: 1, max: INT32 },
 };
 

@@ -8,7 +8,7 @@ import type { FastCgiResponse } from './client-response.js';
 import { type ExchangeOwner, FastCgiExchange } from './exchange.js';
 import { type AppCapabilities, probeApplication } from './probe.js';
 import { encodeRequest } from './request-encoding.js';
-import { addUnlessGiven, type FastCgiParams, toPairs } from './request-params.js';
+import { addUnlessGiven, type FastCgiParams, type PairArray, paramValue, toPairs } from './request-params.js';
 import { type ConnectFailure, connectUpstream, describeUpstream } from './upstream-socket.js';
 
 /** A FastCGI role by name or number (spec §6). */
@@ -33,6 +33,13 @@ export interface FastCgiRequestOptions {
   /** Per-request timeouts overriding the client's. */
   timeouts?: { firstByte?: number };
   /**
+   * Whether the request may run twice. Default: REQUEST_METHOD is GET, HEAD, OPTIONS, TRACE, PUT
+   * or DELETE (RFC 9110 §9.2.2), or absent, or an Idempotency-Key header was passed. Only an
+   * idempotent request with a replayable body (none, or bytes) is sent again automatically after
+   * a kept-alive connection closed under it before any response byte.
+   */
+  idempotent?: boolean;
+  /**
    * Receives every STDERR chunk as it arrives, before and after the head (the response's `stderr`
    * stream then stays empty). Without it STDERR goes to `response.stderr`.
    */
@@ -51,6 +58,10 @@ export interface FastCgiClientStats {
   connectionsOpened: number;
   /** Whether requests are multiplexed; undefined until the probe (if any) is done. */
   multiplex: boolean | undefined;
+  /** Requests sent again after a kept-alive connection closed under them (see `idempotent`). */
+  staleRetries: number;
+  /** Requests per connection after which the app was seen closing connections; undefined if never seen. */
+  appConnectionLimit: number | undefined;
 }
 
 /** Pool shape once the application's capabilities are known. */
@@ -60,6 +71,11 @@ interface PoolSettings {
   perConnection: number;
   maxConcurrent: number;
 }
+
+/** Attempts after the first for a request lost with a stale kept-alive connection. */
+const MAX_STALE_RETRIES = 2;
+
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 const ROLE_BY_NAME: Record<string, Role> = { responder: Role.RESPONDER, authorizer: Role.AUTHORIZER, filter: Role.FILTER };
 
@@ -86,6 +102,9 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
   #settings: PoolSettings | undefined = undefined;
   #probing = false;
   #connectionsOpened = 0;
+  /** Requests per connection after which the app was seen closing connections (0: never seen). */
+  #appConnectionLimit = 0;
+  #staleRetries = 0;
   /** After a failed connect, no new connection is tried before this time (ms since epoch). */
   #reconnectAt = 0;
   #reconnectDelay = 0;
@@ -109,6 +128,8 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
       queued: this.#queued,
       connectionsOpened: this.#connectionsOpened,
       multiplex: this.#settings?.multiplex,
+      staleRetries: this.#staleRetries,
+      appConnectionLimit: this.#appConnectionLimit > 0 ? this.#appConnectionLimit : undefined,
     };
   }
 
@@ -181,6 +202,32 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
     if (!this.#closed) this.#dispatch();
   }
 
+  get maxConnectionUses(): number {
+    return this.#appConnectionLimit > 0 ? Math.min(this.#appConnectionLimit, this.limits.maxConnectionUses) : this.limits.maxConnectionUses;
+  }
+
+  /**
+   * php-fpm serves a kept-alive connection with one worker for the worker's whole life and closes
+   * it after `pm.max_requests`, right after an END_REQUEST, so a request written in that moment is
+   * lost. Once seen, connections are retired after that many requests, before the app closes them.
+   * The largest count seen wins: a connection handed to a worker in mid-life closes earlier.
+   */
+  appClosedAfter(requests: number): void {
+    if (requests > this.#appConnectionLimit) this.#appConnectionLimit = requests;
+  }
+
+  requestLost(exchange: FastCgiExchange, error: FastCgiClientError): void {
+    // Go's net/http rule for a reused connection that closed before any response byte: send the
+    // request again only when that cannot run it twice (idempotent, body replayable).
+    const input = exchange.input;
+    if (this.#closed || !input.idempotent || !input.replayable || exchange.retries >= MAX_STALE_RETRIES) return exchange.fail(error);
+    exchange.retries++;
+    this.#staleRetries++;
+    exchange.unassign();
+    this.#enqueue(exchange, true);
+    queueMicrotask(() => this.#dispatch());
+  }
+
   multiplexRefused(connection: ClientConnection): void {
     // The app said CANT_MPX_CONN: it does not multiplex after all. New connections run one
     // request each; this one finishes what it has and closes.
@@ -207,6 +254,7 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
         encoded: encodeRequest(pairs, role, body, data),
         role,
         replayable: isReplayable(body) && isReplayable(data),
+        idempotent: options.idempotent ?? isIdempotent(pairs),
         signal: options.signal,
         onStderr: options.onStderr,
       },
@@ -391,6 +439,13 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
  */
 export function createClient(options: FastCgiClientOptions): FastCgiClient {
   return new FastCgiClient(options);
+}
+
+/** RFC 9110 §9.2.2 methods, a missing method (CGI's default is a GET), or an Idempotency-Key header. */
+function isIdempotent(pairs: PairArray): boolean {
+  const method = paramValue(pairs, 'REQUEST_METHOD');
+  if (method === undefined || IDEMPOTENT_METHODS.has(method)) return true;
+  return paramValue(pairs, 'HTTP_IDEMPOTENCY_KEY') !== undefined || paramValue(pairs, 'HTTP_X_IDEMPOTENCY_KEY') !== undefined;
 }
 
 function resolveRole(role: FastCgiRoleOption | undefined): Role {

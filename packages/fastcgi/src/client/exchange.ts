@@ -30,6 +30,8 @@ export interface ExchangeInput {
   role: number;
   /** Whether the input could be sent again (no stream was consumed). */
   replayable: boolean;
+  /** Whether running the request twice has the effect of running it once (RFC 9110 §9.2.2). */
+  idempotent: boolean;
   signal: AbortSignal | undefined;
   onStderr: ((chunk: Buffer) => void) | undefined;
 }
@@ -63,6 +65,8 @@ export class FastCgiExchange {
   responseBytes = 0;
   /** True once every input record (through the last terminator) was written. */
   inputComplete = false;
+  /** Times the request was sent again after a kept-alive connection closed under it. */
+  retries = 0;
 
   readonly #settings: ExchangeSettings;
   #state = WAITING;

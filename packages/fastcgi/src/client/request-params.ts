@@ -28,10 +28,20 @@ export function toPairs(params: FastCgiParams | undefined): PairArray {
 
 /** Whether some pair is named `name` (names compared as latin1 bytes). */
 export function hasParam(pairs: PairArray, name: string): boolean {
-  for (const [n] of pairs) {
-    if (typeof n === 'string' ? n === name : n.length === name.length && Buffer.from(n.buffer, n.byteOffset, n.length).toString('latin1') === name) return true;
+  return paramValue(pairs, name) !== undefined;
+}
+
+/** The value of the last pair named `name` as a latin1 string, or undefined. */
+export function paramValue(pairs: PairArray, name: string): string | undefined {
+  for (let i = pairs.length - 1; i >= 0; i--) {
+    const [n, v] = pairs[i] as [PairPart, PairPart];
+    if (n.length === name.length && latin1(n) === name) return latin1(v);
   }
-  return false;
+  return undefined;
+}
+
+function latin1(part: PairPart): string {
+  return typeof part === 'string' ? part : Buffer.from(part.buffer, part.byteOffset, part.length).toString('latin1');
 }
 
 /**

@@ -27,6 +27,8 @@ export function connectUpstream(upstream: FastCgiUpstream, timeoutMs: number, do
     finish(null);
   });
   socket.on('error', onError);
+  // Destroyed by its owner while connecting (a timeout or abort elsewhere): settle now, not at the connect timeout.
+  socket.once('close', () => finish(new Error('socket closed while connecting')));
   return socket;
 }
 

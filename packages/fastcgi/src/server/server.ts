@@ -1,6 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { type ListenOptions, Server, type Socket } from 'node:net';
-import { type GatewayError, PeerAllowlist, ProtocolError, type RequestExchange } from '@gw/core';
+import { type GatewayError, type ParamList, PeerAllowlist, ProtocolError, type RequestExchange } from '@gw/core';
+import { createDispatcher, type Dispatcher, type FetchHandler, type NodeRequestListener } from '@gw/node-http';
 import { Role } from '../constants.js';
 import { FastCgiServerErrorCode as Code } from '../error-codes.js';
 import type { RecordDecoderOptions } from '../record-decoder.js';
@@ -26,6 +27,17 @@ export interface FastCgiServerOptions extends FastCgiServerLimits {
   /** Most connections at once (also advertised as FCGI_MAX_CONNS). Default 1024. */
   maxConnections?: number;
   /**
+   * A Fetch-style handler (`{ fetch(request, context) => Response }`, e.g. a Hono app) served
+   * instead of the 'request' event.
+   */
+  fetch?: FetchHandler['fetch'];
+  /**
+   * Errors the adapter answered itself: a handler that threw or rejected (→ 500, or an aborted
+   * response once the head went out), CGI variables that describe no request (→ 400).
+   * Default: the server's 'handlerError' event if it has listeners, else console.error.
+   */
+  onHandlerError?: (error: unknown) => void;
+  /**
    * Low-level hook: receives each started request and returns the handler side of it. The
    * node:http and Fetch adapters are built on this; most applications use a listener instead.
    */
@@ -39,9 +51,11 @@ const ROLE_NUMBERS: Record<RoleName, number> = { responder: Role.RESPONDER, auth
  * on a unix socket, or on an inherited listening socket (`listen({ fd: 0 })`, how spawn-fcgi
  * and mod_fcgid start applications).
  *
- * Events: 'clientError' (err, socket) when a connection fails on bad input or a limit — the
- * connection is closed and nothing is thrown; 'requestError' (err, request) when one request
- * fails (body too large, handler timeout).
+ * Events: 'request' (req, res) — node:http's IncomingMessage / ServerResponse, one per
+ * FastCGI request (`req.gateway` is the FastCgiRequest: role, requestId, keepConn, stderr);
+ * 'clientError' (err, socket) when a connection fails on bad input or a limit — the connection
+ * is closed and nothing is thrown; 'requestError' (err, request) when one request fails (body
+ * too large, handler timeout); 'handlerError' (error) when a handler throws.
  */
 export class FastCgiServer extends Server implements ConnectionHost {
   readonly limits: ServerLimits;
@@ -51,9 +65,14 @@ export class FastCgiServer extends Server implements ConnectionHost {
   readonly #allowlist: PeerAllowlist | undefined;
   readonly #socketMode: number | undefined;
   readonly #handleRequest: ((request: FastCgiRequest, server: FastCgiServer) => RequestExchange) | undefined;
+  readonly #dispatch: Dispatcher;
   readonly #connections = new Set<FastCgiConnection>();
 
-  constructor(options: FastCgiServerOptions = {}) {
+  /**
+   * @param options limits, timeouts, roles, multiplexing, allowlist; see FastCgiServerOptions
+   * @param listener a node:http request listener added to the 'request' event
+   */
+  constructor(options: FastCgiServerOptions = {}, listener?: NodeRequestListener) {
     // allowHalfOpen: a web server may half-close after its last record and still read the answer.
     super({ allowHalfOpen: true });
     this.limits = resolveServerLimits(options);
@@ -71,6 +90,11 @@ export class FastCgiServer extends Server implements ConnectionHost {
     this.#allowlist = options.allowedPeers ? new PeerAllowlist(options.allowedPeers) : PeerAllowlist.fromEnvironment();
     this.#socketMode = options.socketMode;
     this.#handleRequest = options.handleRequest;
+    const onError = options.onHandlerError ?? ((error: unknown) => this.#handlerError(error));
+    const handler: NodeRequestListener | FetchHandler =
+      options.fetch !== undefined ? { fetch: options.fetch } : (req, res) => this.emit('request', req, res);
+    this.#dispatch = createDispatcher(handler, { onError, bodyHighWaterMark: this.limits.bodyHighWaterMark });
+    if (listener !== undefined) this.on('request', listener);
     this.on('connection', (socket: Socket) => this.#onConnection(socket));
     this.on('listening', () => this.#applySocketMode());
   }
@@ -85,8 +109,13 @@ export class FastCgiServer extends Server implements ConnectionHost {
 
   /** Hands a started request to the application. */
   dispatch(request: FastCgiRequest): RequestExchange {
-    if (this.#handleRequest === undefined) throw new Error('FastCgiServer: no request handler');
-    return this.#handleRequest(request, this);
+    if (this.#handleRequest !== undefined) return this.#handleRequest(request, this);
+    return this.#dispatch(request.params as ParamList, request);
+  }
+
+  #handlerError(error: unknown): void {
+    if (this.listenerCount('handlerError') > 0) this.emit('handlerError', error);
+    else console.error(error);
   }
 
   connectionError(err: GatewayError, socket: Socket): void {
