@@ -24,3 +24,13 @@ export { encodeCgiHead, encodeHttpHead, type HeaderFieldValue, type ResponseHead
 export { isValidStatus, MAX_STATUS, MIN_STATUS, reasonPhrase } from './status-codes.js';
 export { NULL_EXCHANGE, type RequestExchange, type RequestSink } from './exchange.js';
 export { PeerAllowlist } from './peer-allowlist.js';
+export { type CannedStatus, cannedResponse } from './single-request/canned-response.js';
+export { type ResponseChannel, SingleRequest } from './single-request/single-request.js';
+export { SingleRequestConnection, type SingleRequestErrorCodes, type SingleRequestHost } from './single-request/single-request-connection.js';
+export {
+  resolveServerLimits,
+  SINGLE_REQUEST_SERVER_LIMITS,
+  type SingleRequestLimits,
+  type SingleRequestServerLimits,
+} from './single-request/single-request-limits.js';
+export { SingleRequestServer, type SingleRequestServerErrorCodes, type SingleRequestServerOptions } from './single-request/single-request-server.js';

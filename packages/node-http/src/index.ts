@@ -7,3 +7,4 @@ export { NodeExchange, type NodeRequestListener } from './node-adapter.js';
 export { GatewayServerResponse } from './server-response.js';
 export { GatewaySocket } from './gateway-socket.js';
 export type { Exchange, HeadFormat, ResponseSink } from './sink.js';
+export { createServerDispatcher, type ServerHandlerOptions } from './server-dispatcher.js';

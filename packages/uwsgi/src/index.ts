@@ -16,3 +16,28 @@ export {
   type UwsgiVarPart,
   type UwsgiVarsInput,
 } from './request-encoder.js';
+export {
+  createServer,
+  type ModifierPolicy,
+  stripScriptName,
+  UWSGI_SERVER_LIMITS,
+  UwsgiRequest,
+  UwsgiServer,
+  UwsgiServerErrorCode,
+  type UwsgiServerLimits,
+  type UwsgiServerOptions,
+} from './server/index.js';
+export {
+  createClient,
+  type StreamBody as UwsgiBody,
+  type StreamRequestEnd as UwsgiRequestEnd,
+  UWSGI_TIMEOUT_CODES,
+  UwsgiClient,
+  UwsgiClientError,
+  UwsgiClientErrorCode,
+  type UwsgiClientOptions,
+  type UwsgiParams,
+  type UwsgiRequestOptions,
+  type UwsgiResponse,
+  type UwsgiUpstream,
+} from './client/index.js';

@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { type ListenOptions, Server, type Socket } from 'node:net';
 import { type GatewayError, type ParamList, PeerAllowlist, ProtocolError, type RequestExchange } from '@gw/core';
-import { createDispatcher, type Dispatcher, type FetchHandler, type NodeRequestListener } from '@gw/node-http';
+import { createServerDispatcher, type Dispatcher, type NodeRequestListener, type ServerHandlerOptions } from '@gw/node-http';
 import { Role } from '../constants.js';
 import { FastCgiServerErrorCode as Code } from '../error-codes.js';
 import type { RecordDecoderOptions } from '../record-decoder.js';
@@ -13,7 +13,7 @@ import type { FastCgiRequest } from './server-request.js';
 export type RoleName = 'responder' | 'authorizer' | 'filter';
 
 /** Options of `createServer`. */
-export interface FastCgiServerOptions extends FastCgiServerLimits {
+export interface FastCgiServerOptions extends FastCgiServerLimits, ServerHandlerOptions {
   /** Serve several requests at once on one connection, and advertise FCGI_MPXS_CONNS=1. Default true. */
   multiplex?: boolean;
   /** Roles served. Default all three. */
@@ -26,17 +26,6 @@ export interface FastCgiServerOptions extends FastCgiServerLimits {
   lenientVersion?: boolean;
   /** Most connections at once (also advertised as FCGI_MAX_CONNS). Default 1024. */
   maxConnections?: number;
-  /**
-   * A Fetch-style handler (`{ fetch(request, context) => Response }`, e.g. a Hono app) served
-   * instead of the 'request' event.
-   */
-  fetch?: FetchHandler['fetch'];
-  /**
-   * Errors the adapter answered itself: a handler that threw or rejected (→ 500, or an aborted
-   * response once the head went out), CGI variables that describe no request (→ 400).
-   * Default: the server's 'handlerError' event if it has listeners, else console.error.
-   */
-  onHandlerError?: (error: unknown) => void;
   /**
    * Low-level hook: receives each started request and returns the handler side of it. The
    * node:http and Fetch adapters are built on this; most applications use a listener instead.
@@ -90,10 +79,7 @@ export class FastCgiServer extends Server implements ConnectionHost {
     this.#allowlist = options.allowedPeers ? new PeerAllowlist(options.allowedPeers) : PeerAllowlist.fromEnvironment();
     this.#socketMode = options.socketMode;
     this.#handleRequest = options.handleRequest;
-    const onError = options.onHandlerError ?? ((error: unknown) => this.#handlerError(error));
-    const handler: NodeRequestListener | FetchHandler =
-      options.fetch !== undefined ? { fetch: options.fetch } : (req, res) => this.emit('request', req, res);
-    this.#dispatch = createDispatcher(handler, { onError, bodyHighWaterMark: this.limits.bodyHighWaterMark });
+    this.#dispatch = createServerDispatcher(this, options, this.limits.bodyHighWaterMark);
     if (listener !== undefined) this.on('request', listener);
     this.on('connection', (socket: Socket) => this.#onConnection(socket));
     this.on('listening', () => this.#applySocketMode());
@@ -113,10 +99,6 @@ export class FastCgiServer extends Server implements ConnectionHost {
     return this.#dispatch(request.params as ParamList, request);
   }
 
-  #handlerError(error: unknown): void {
-    if (this.listenerCount('handlerError') > 0) this.emit('handlerError', error);
-    else console.error(error);
-  }
 
   connectionError(err: GatewayError, socket: Socket): void {
     if (this.listenerCount('clientError') > 0) this.emit('clientError', err, socket);

@@ -1,0 +1,102 @@
+/**
+ * Loopback harness for the uwsgi server tests: a raw web-server-side client (bytes in, bytes out,
+ * how the connection ended) and a server started with a minimal `handleRequest`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RequestExchange } from '@gw/core';
+import { createServer, type UwsgiRequest, type UwsgiServer, type UwsgiServerOptions } from '../src/index.js';
+
+/** A peer playing the web server: writes raw bytes, records everything it receives. */
+export class RawClient {
+  readonly socket: Socket;
+  readonly #chunks: Buffer[] = [];
+  /** The server half-closed (FIN received). */
+  gotEnd = false;
+  /** The socket error seen, if any (ECONNRESET, EPIPE). */
+  error: NodeJS.ErrnoException | undefined;
+  /** Resolves when the connection is fully closed. */
+  readonly closed: Promise<void>;
+
+  constructor(target: number | string) {
+    this.socket = typeof target === 'number' ? connect(target, '127.0.0.1') : connect(target);
+    this.socket.on('data', (c: Buffer) => this.#chunks.push(c));
+    this.socket.on('end', () => {
+      this.gotEnd = true;
+    });
+    this.socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.error = err;
+    });
+    this.closed = new Promise((resolve) => this.socket.on('close', () => resolve()));
+  }
+
+  /** Everything received so far. */
+  get received(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
+  get text(): string {
+    return this.received.toString('latin1');
+  }
+
+  send(...bufs: (Buffer | string)[]): void {
+    for (const b of bufs) this.socket.write(b);
+  }
+}
+
+/** The handler's side for one request: defaults that ignore everything. */
+export type RawHandler = (request: UwsgiRequest) => Partial<RequestExchange> | undefined;
+
+export async function startServer(handler: RawHandler, options: UwsgiServerOptions = {}): Promise<{ server: UwsgiServer; port: number }> {
+  const server = createServer({
+    ...options,
+    handleRequest: (request) => ({ pushBody: () => true, endBody: () => {}, drain: () => {}, abort: () => {}, ...handler(request) }),
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { server, port: address.port };
+}
+
+/** An HTTP/1.1 response (what a uwsgi app answers): head + body in one write, ending the response. */
+export function reply(request: UwsgiRequest, body: string | Buffer, status = '200 OK'): void {
+  request.write([Buffer.from(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\n\r\n`, 'latin1'), Buffer.from(body)], true);
+}
+
+/** A handler that reads the whole body, then calls `onBody(body)`. */
+export function readBody(onBody: (body: Buffer) => void): Partial<RequestExchange> {
+  const parts: Buffer[] = [];
+  return {
+    pushBody: (chunk) => {
+      parts.push(Buffer.from(chunk));
+      return true;
+    },
+    endBody: () => onBody(Buffer.concat(parts)),
+  };
+}
+
+export const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `predicate` every 10 ms until it holds; fails after `ms`. */
+export async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await wait(10);
+  }
+}
+
+/** A fresh directory for unix sockets; `cleanup()` removes it. */
+export function tempDir(): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'gw-uwsgi-'));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Closes the server, destroying whatever connections are left. */
+export async function stopServer(server: UwsgiServer | undefined): Promise<void> {
+  if (server === undefined) return;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
