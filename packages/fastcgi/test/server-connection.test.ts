@@ -205,3 +205,55 @@ describe('FastCGI server connection', () => {
     expect(peer.answers.get(1)?.stdout.toString()).toMatch(/fine$/);
   });
 });
+
+describe('FastCGI server: roles and body rules', () => {
+  it('gives a Filter its DATA stream after STDIN, and FCGI_ROLE', async () => {
+    const s = await startServer((req, params) => {
+      const chunks: Buffer[] = [];
+      req.data?.on('data', (c: Buffer) => chunks.push(c));
+      req.data?.on('end', () => reply(req, `${params.get('FCGI_ROLE')} ${Buffer.concat(chunks).toString()}`));
+      return undefined;
+    });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(
+      encodeBeginRequest(1, Role.FILTER, false),
+      encodeParams(1, [['FCGI_DATA_LENGTH', '9']]),
+      encodeStream(T.STDIN, 1, Buffer.from('in')),
+      encodeStreamEnd(T.STDIN, 1),
+      encodeStream(T.DATA, 1, Buffer.from('file ')),
+      encodeStream(T.DATA, 1, Buffer.from('data')),
+      encodeStreamEnd(T.DATA, 1),
+    );
+    await peer.closed;
+    expect(peer.answers.get(1)?.stdout.toString()).toMatch(/FILTER file data$/);
+  });
+
+  it('exposes at most CONTENT_LENGTH body bytes and flags a short body', async () => {
+    const seen: { bytes: number; incomplete: boolean }[] = [];
+    const s = await startServer((req) => {
+      let bytes = 0;
+      return {
+        pushBody: (c: Buffer) => {
+          bytes += c.length;
+          return true;
+        },
+        endBody: () => {
+          seen.push({ bytes, incomplete: req.incompleteBody });
+          reply(req, 'ok');
+        },
+      };
+    });
+    server = s.server;
+    const long = new Peer(s.port);
+    long.send(...request(1, false, [['CONTENT_LENGTH', '4']], 'abcdefgh'));
+    await long.closed;
+    const short = new Peer(s.port);
+    short.send(...request(1, false, [['CONTENT_LENGTH', '10']], 'abc'));
+    await short.closed;
+    expect(seen).toEqual([
+      { bytes: 4, incomplete: false },
+      { bytes: 3, incomplete: true },
+    ]);
+  });
+});

@@ -45,6 +45,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #pausedBodies = 0;
   /** Set once the app decided to close (after a non-KEEP_CONN request, on idle, on error). */
   #closing = false;
+  #halfClosed = false;
   #closed = false;
   #idleTimer: NodeJS.Timeout | null = null;
   /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE). */
@@ -101,7 +102,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
       return this.#protocolError(new ProtocolError(Code.DUPLICATE_REQUEST_ID, `BEGIN_REQUEST for active request ${requestId}`, { requestId }));
     }
     // Spec §5.1: only bit 0 of flags means anything; other bits are reserved and ignored.
-    const request = new FastCgiRequest(this, requestId, role, (flags & FLAG_KEEP_CONN) !== 0);
+    const request = new FastCgiRequest(this, requestId, role, (flags & FLAG_KEEP_CONN) !== 0, this.#host.limits.bodyHighWaterMark);
     this.#requests.set(requestId, request);
     this.#active++;
     this.#clearIdleTimer();
@@ -118,9 +119,12 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     const request = this.#live(requestId);
     if (request === undefined || request.started) return;
     request.clearTimer();
+    // libfcgi and PHP give applications FCGI_ROLE; web servers (but Apache's authnz) don't send it.
+    if (!params.has('FCGI_ROLE')) addRoleParam(params, request.role);
     request.markStarted(params);
     const limits = this.#host.limits;
     const declared = contentLengthOf(params);
+    request.declaredLength = declared;
     if (declared !== undefined && declared > limits.maxBodyBytes) {
       this.#host.requestError(tooLarge(request, limits.maxBodyBytes), request);
       return request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 413);
@@ -147,28 +151,52 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     if (type !== RecordType.STDIN && type !== RecordType.DATA) return;
     if (!request.started) {
       // Spec §3.3: inputs are sequential; STDIN before the end of PARAMS is malformed.
-      return this.#protocolError(new ProtocolError(Code.UNEXPECTED_RECORD, `STDIN before PARAMS ended (request ${requestId})`, { requestId }));
+      return this.#protocolError(new ProtocolError(Code.UNEXPECTED_RECORD, `input before PARAMS ended (request ${requestId})`, { requestId }));
     }
-    if (type === RecordType.DATA || !request.readingBody) return;
-    request.bodyBytes += chunk.length;
+    if (type === RecordType.DATA) return this.#onData(request, chunk);
+    if (!request.readingBody) return;
     const max = this.#host.limits.maxBodyBytes;
+    const declared = request.declaredLength;
+    if (declared !== undefined && request.bodyBytes + chunk.length > declared) {
+      // RFC 3875 §4.2: the script must not read past CONTENT_LENGTH; extra bytes are dropped.
+      chunk = chunk.subarray(0, Math.max(0, declared - request.bodyBytes));
+      if (chunk.length === 0) return;
+    }
+    request.bodyBytes += chunk.length;
     if (request.bodyBytes > max) {
       this.#host.requestError(tooLarge(request, max), request);
       request.exchange.abort();
       return request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 1);
     }
     if (!request.exchange.pushBody(chunk) && !request.bodyPaused) {
-      // The handler is not reading: stop reading the socket (bounded by one chunk per request).
+      // The handler is not reading: stop reading the socket. What is buffered per request is
+      // bounded by the adapter's high-water mark plus one socket chunk.
       request.bodyPaused = true;
+      if (this.#pausedBodies++ === 0) this.socket.pause();
+    }
+  }
+
+  /** DATA bytes of a Filter request (spec §6.4), after its STDIN; ignored for other roles. */
+  #onData(request: FastCgiRequest, chunk: Buffer): void {
+    if (!request.readingData) return;
+    if (!request.pushData(chunk) && !request.dataPaused) {
+      request.dataPaused = true;
       if (this.#pausedBodies++ === 0) this.socket.pause();
     }
   }
 
   onStreamEnd(requestId: number, type: number): void {
     const request = this.#live(requestId);
-    if (request === undefined || type !== RecordType.STDIN || !request.readingBody) return;
-    request.markInputDone();
-    request.exchange.endBody();
+    if (request === undefined) return;
+    if (type === RecordType.STDIN && request.readingBody) {
+      const declared = request.declaredLength;
+      if (declared !== undefined && request.bodyBytes < declared) request.incompleteBody = true;
+      request.markInputDone();
+      request.exchange.endBody();
+    } else if (type === RecordType.DATA && request.readingData) {
+      request.markInputDone();
+      request.endData();
+    }
   }
 
   onAbortRequest(requestId: number): void {
@@ -210,8 +238,9 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   // ── RequestHost ──────────────────────────────────────────────────────────
 
   requestDone(request: FastCgiRequest): void {
-    if (request.bodyPaused) {
+    if (request.bodyPaused || request.dataPaused) {
       request.bodyPaused = false;
+      request.dataPaused = false;
       this.#bodyUnpaused();
     }
     if (this.#requests.get(request.requestId) === request) this.#requests.delete(request.requestId);
@@ -255,13 +284,17 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
    * that unread input does not make the kernel answer with RST and cut the response's tail.
    */
   #halfClose(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#halfClosed) return;
+    this.#halfClosed = true;
     this.#clearIdleTimer();
-    this.socket.end();
     this.socket.resume();
-    const timer = setTimeout(() => this.socket.destroy(), this.#host.limits.closeTimeout);
-    timer.unref?.();
-    this.socket.once('close', () => clearTimeout(timer));
+    // The close timeout starts once our output is flushed, so a large response to a slow reader
+    // is not cut short; from then on the peer has closeTimeout ms to close its side.
+    this.socket.end(() => {
+      const timer = setTimeout(() => this.socket.destroy(), this.#host.limits.closeTimeout);
+      timer.unref?.();
+      this.socket.once('close', () => clearTimeout(timer));
+    });
   }
 
   #onPeerEnd(): void {
@@ -325,4 +358,15 @@ function tooLarge(request: FastCgiRequest, max: number): GatewayError {
     limit: 'maxBodyBytes',
     limitValue: max,
   });
+}
+
+const ROLE_PAIRS: Record<number, Buffer> = {
+  [Role.RESPONDER]: Buffer.from('FCGI_ROLERESPONDER', 'latin1'),
+  [Role.AUTHORIZER]: Buffer.from('FCGI_ROLEAUTHORIZER', 'latin1'),
+  [Role.FILTER]: Buffer.from('FCGI_ROLEFILTER', 'latin1'),
+};
+
+function addRoleParam(params: ParamList, role: number): void {
+  const pair = ROLE_PAIRS[role];
+  if (pair !== undefined) params.addView(pair, 0, 9, 9, pair.length - 9);
 }

@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { ParamList } from '@gw/core';
-import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, ProtocolStatus, RecordType } from '../constants.js';
+import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, ProtocolStatus, RecordType, Role } from '../constants.js';
 import { encodeEndRequest, encodeStreamEnd, frameStream, measureStream, writeStreamInto } from '../record-encoder.js';
 import { paddingFor, writeHeader } from '../record-header.js';
 import { NULL_EXCHANGE, type RequestExchange, type RequestSink } from '@gw/core';
@@ -21,8 +21,9 @@ const SMALL_RESPONSE = 16 * 1024;
 // Request phases.
 const P_PARAMS = 0; // BEGIN seen, PARAMS streaming in
 const P_BODY = 1; // handler running, STDIN streaming in
-const P_INPUT_DONE = 2; // STDIN (and DATA for a Filter) complete
-const P_DONE = 3; // END_REQUEST written or request dropped
+const P_DATA = 2; // Filter role: STDIN complete, DATA streaming in
+const P_INPUT_DONE = 3; // STDIN (and DATA for a Filter) complete
+const P_DONE = 4; // END_REQUEST written or request dropped
 
 /**
  * One FastCGI request on a connection: its input state, and the response sink the adapter
@@ -44,6 +45,13 @@ export class FastCgiRequest implements RequestSink {
   bodyPaused = false;
   /** Exit status reported in END_REQUEST; 0 unless the response was aborted. */
   appStatus = 0;
+  /** CONTENT_LENGTH when it is a plain decimal, else undefined (nginx sends "" when unbuffered). */
+  declaredLength: number | undefined = undefined;
+  /**
+   * True when STDIN ended before CONTENT_LENGTH bytes arrived: the web server's client went
+   * away mid-upload (spec §6.2: the app should compare and not act on a short body).
+   */
+  incompleteBody = false;
 
   readonly #host: RequestHost;
   readonly #lane: OutputLane;
@@ -51,9 +59,12 @@ export class FastCgiRequest implements RequestSink {
   #stderr: Writable | null = null;
   #stderrUsed = false;
   #timer: NodeJS.Timeout | null = null;
+  #data: Readable | null = null;
+  readonly #dataHighWaterMark: number;
 
-  constructor(host: RequestHost, requestId: number, role: number, keepConn: boolean) {
+  constructor(host: RequestHost, requestId: number, role: number, keepConn: boolean, dataHighWaterMark = 65536) {
     this.#host = host;
+    this.#dataHighWaterMark = dataHighWaterMark;
     this.requestId = requestId;
     this.role = role;
     this.keepConn = keepConn;
@@ -74,6 +85,11 @@ export class FastCgiRequest implements RequestSink {
   /** True while STDIN is still expected. */
   get readingBody(): boolean {
     return this.#phase === P_BODY;
+  }
+
+  /** True while a Filter request's DATA stream is still expected. */
+  get readingData(): boolean {
+    return this.#phase === P_DATA;
   }
 
   /** A per-request timer (params timeout, handler timeout); replaced or cleared by the connection. */
@@ -98,9 +114,43 @@ export class FastCgiRequest implements RequestSink {
     this.#phase = P_BODY;
   }
 
-  /** The body (STDIN, and DATA for a Filter) is complete. */
+  /** STDIN is complete: a Filter goes on to its DATA stream, others are done with input. */
   markInputDone(): void {
-    if (this.#phase === P_BODY) this.#phase = P_INPUT_DONE;
+    if (this.#phase === P_BODY) this.#phase = this.role === Role.FILTER ? P_DATA : P_INPUT_DONE;
+    else if (this.#phase === P_DATA) this.#phase = P_INPUT_DONE;
+  }
+
+  /**
+   * A Filter request's DATA stream (spec §6.4: the file the web server filters, FCGI_DATA_LENGTH
+   * bytes, after STDIN). Present for the Filter role only; ends at the empty DATA record.
+   */
+  get data(): Readable | null {
+    if (this.role !== Role.FILTER) return null;
+    if (this.#data === null) {
+      this.#data = new Readable({
+        highWaterMark: this.#dataHighWaterMark,
+        read: () => {
+          if (this.dataPaused) {
+            this.dataPaused = false;
+            this.#host.bodyResumed(this);
+          }
+        },
+      });
+    }
+    return this.#data;
+  }
+
+  /** True while the DATA consumer asked the connection to stop reading. */
+  dataPaused = false;
+
+  /** Delivers DATA bytes; false when the consumer is behind (the connection pauses). */
+  pushData(chunk: Buffer): boolean {
+    return (this.data as Readable).push(chunk);
+  }
+
+  /** The empty DATA record arrived. */
+  endData(): void {
+    (this.data as Readable).push(null);
   }
 
   /**
@@ -169,6 +219,7 @@ export class FastCgiRequest implements RequestSink {
     this.clearTimer();
     this.#host.output.close(this.#lane);
     this.#stderr?.destroy();
+    this.#data?.destroy();
   }
 
   /**
