@@ -39,6 +39,14 @@ export interface ResolvedScgiDecoderOptions {
  * @throws InvalidArgumentError `GW_ERR_INVALID_OPTION` for an unknown mode or an out-of-range limit.
  */
 export function resolveDecoderOptions(options: ScgiDecoderOptions | undefined): ResolvedScgiDecoderOptions {
+  // Decoders are made per connection: the defaults are resolved once.
+  if (options === undefined) return (DEFAULTS ??= resolveFresh(undefined));
+  return resolveFresh(options);
+}
+
+let DEFAULTS: ResolvedScgiDecoderOptions | undefined;
+
+function resolveFresh(options: ScgiDecoderOptions | undefined): ResolvedScgiDecoderOptions {
   const { maxHeaderBytes } = resolveLimits(SCGI_DECODER_LIMITS, options, 'ScgiRequestDecoder');
   const mode = options?.mode ?? 'lenient';
   if (mode !== 'lenient' && mode !== 'strict') {
