@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { type GatewayError, LimitError, type ParamList, ProtocolError } from '@gw/core';
 import { FLAG_KEEP_CONN, ManagementVariable, ProtocolStatus, RecordType, Role } from '../constants.js';
-import { FastCgiServerErrorCode as Code } from '../error-codes.js';
+import { FastCgiErrorCode, FastCgiServerErrorCode as Code } from '../error-codes.js';
 import { encodeGetValuesResult } from '../name-value-encoder.js';
 import { RecordDecoder, type RecordDecoderHandler, type RecordDecoderOptions, type RecordHeader } from '../record-decoder.js';
 import { encodeUnknownType } from '../record-encoder.js';
@@ -45,6 +45,8 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #pausedBodies = 0;
   /** Set once the app decided to close (after a non-KEEP_CONN request, on idle, on error). */
   #closing = false;
+  /** The peer sent FIN: nothing more will arrive. */
+  #peerEnded = false;
   #halfClosed = false;
   #closed = false;
   #idleTimer: NodeJS.Timeout | null = null;
@@ -232,6 +234,10 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   }
 
   onError(err: GatewayError): void {
+    // EOF inside a record is the peer dropping the connection (nginx after an early END_REQUEST
+    // with a body still coming, a client abort mid-upload), not bad input: #onPeerEnd aborts
+    // whatever was waiting for input.
+    if (this.#peerEnded && err.code === FastCgiErrorCode.TRUNCATED_RECORD) return;
     this.#protocolError(err);
   }
 
@@ -300,6 +306,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #onPeerEnd(): void {
     // The web server will send nothing more: requests still waiting for input cannot complete;
     // those whose input is complete may still answer (the server is allowHalfOpen).
+    this.#peerEnded = true;
     this.#decoder.end();
     this.#closing = true;
     for (const request of [...this.#requests.values()]) {
