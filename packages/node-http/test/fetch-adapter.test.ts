@@ -271,8 +271,9 @@ describe('Response', () => {
     const sink = new FakeSink();
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
+      // A pull still pending when the body is cancelled must not enqueue into the closed stream.
       pull: (controller) => new Promise((resolve) => setTimeout(() => {
-        controller.enqueue(new Uint8Array(10));
+        if (!cancelled) controller.enqueue(new Uint8Array(10));
         resolve();
       }, 5)),
       cancel: () => {
