@@ -15,21 +15,35 @@
  * Ownership: pairs are views into the decoder's input chunks, so a live ParamList pins those
  * chunks. Call `detach()` to copy everything into one right-sized buffer when keeping it long.
  */
+/** Segments after the first (rare: pairs spread over several buffers). */
+interface MoreSegments {
+  bufs: Buffer[];
+  starts: number[];
+  ends: number[];
+  strings: (string | undefined)[];
+}
+
 export class ParamList {
   /** Per pair: nameStart, nameLength, valueStart, valueLength, segment index. */
   #pairs: number[] = [];
-  /** Per segment (a run of pairs in one buffer): the buffer and the byte range the pairs span. */
-  #segBufs: Buffer[] = [];
-  #segStarts: number[] = [];
-  #segEnds: number[] = [];
-  /** Per segment: its range decoded as latin1, made on first use. */
-  #segStrings: (string | undefined)[] = [];
+  /**
+   * Segments: runs of pairs in one buffer, with the byte range the pairs span and that range
+   * decoded as latin1 on first use. Nearly every list has one segment (one PARAMS record, one
+   * SCGI block), so segment 0 lives in plain fields and only further ones get arrays: a list
+   * costs two allocations, not six.
+   */
+  #buf0: Buffer | null = null;
+  #start0 = 0;
+  #end0 = 0;
+  #str0: string | undefined = undefined;
+  #more: MoreSegments | null = null;
+  #segments = 0;
   #names: (string | undefined)[] | null = null;
   #values: (string | undefined)[] | null = null;
   #count = 0;
   #byteLength = 0;
-  /** The buffer of the last segment while it can still grow (its string not made yet), else null. */
-  #openBuf: Buffer | null = null;
+  /** True while the last segment can still grow (its string not made yet). */
+  #lastOpen = false;
 
   /** Builds a list from string pairs (bytes are latin1 of each character) or byte pairs. */
   static from(pairs: Iterable<readonly [string | Uint8Array, string | Uint8Array]>): ParamList {
@@ -48,17 +62,12 @@ export class ParamList {
    */
   addView(buf: Buffer, nameStart: number, nameLength: number, valueStart: number, valueLength: number): void {
     const end = valueStart + valueLength;
-    let seg = this.#segBufs.length - 1;
-    if (buf === this.#openBuf && nameStart >= (this.#segStarts[seg] as number)) {
+    let seg = this.#segments - 1;
+    if (this.#lastOpen && buf === this.#segBuf(seg) && nameStart >= this.#segStart(seg)) {
       // Same buffer as the previous pair: widen the segment (pairs arrive in increasing order).
-      if (end > (this.#segEnds[seg] as number)) this.#segEnds[seg] = end;
+      if (end > this.#segEnd(seg)) this.#setSegEnd(seg, end);
     } else {
-      seg++;
-      this.#segBufs.push(buf);
-      this.#segStarts.push(nameStart);
-      this.#segEnds.push(end);
-      this.#segStrings.push(undefined);
-      this.#openBuf = buf;
+      seg = this.#addSegment(buf, nameStart, end);
     }
     this.#pairs.push(nameStart, nameLength, valueStart, valueLength, seg);
     this.#count++;
@@ -99,14 +108,14 @@ export class ParamList {
   nameBytes(i: number): Buffer {
     const o = this.#offset(i);
     const start = this.#pairs[o] as number;
-    return (this.#segBufs[this.#pairs[o + 4] as number] as Buffer).subarray(start, start + (this.#pairs[o + 1] as number));
+    return this.#segBuf(this.#pairs[o + 4] as number).subarray(start, start + (this.#pairs[o + 1] as number));
   }
 
   /** Value bytes of pair i (a view, no copy). */
   valueBytes(i: number): Buffer {
     const o = this.#offset(i);
     const start = this.#pairs[o + 2] as number;
-    return (this.#segBufs[this.#pairs[o + 4] as number] as Buffer).subarray(start, start + (this.#pairs[o + 3] as number));
+    return this.#segBuf(this.#pairs[o + 4] as number).subarray(start, start + (this.#pairs[o + 3] as number));
   }
 
   /** Value of the last pair named `name` (last wins, like PHP and Go), or undefined. */
@@ -163,7 +172,7 @@ export class ParamList {
     let at = 0;
     for (let i = 0; i < this.#count; i++) {
       const o = i * 5;
-      const buf = this.#segBufs[pairs[o + 4] as number] as Buffer;
+      const buf = this.#segBuf(pairs[o + 4] as number);
       const ns = pairs[o] as number;
       const nl = pairs[o + 1] as number;
       const vs = pairs[o + 2] as number;
@@ -175,26 +184,63 @@ export class ParamList {
       pairs[o + 4] = 0;
       at += nl + vl;
     }
-    this.#segBufs = [joined];
-    this.#segStarts = [0];
-    this.#segEnds = [at];
-    this.#segStrings = [undefined];
-    this.#openBuf = null;
+    this.#buf0 = joined;
+    this.#start0 = 0;
+    this.#end0 = at;
+    this.#str0 = undefined;
+    this.#more = null;
+    this.#segments = 1;
+    this.#lastOpen = false;
     return this;
   }
 
   /** A latin1 string of `length` bytes at `start` of segment `seg`, cut from the segment's string. */
   #slice(seg: number, start: number, length: number): string {
     if (length === 0) return '';
-    let str = this.#segStrings[seg];
-    const segStart = this.#segStarts[seg] as number;
+    const segStart = this.#segStart(seg);
+    let str = seg === 0 ? this.#str0 : this.#more?.strings[seg - 1];
     if (str === undefined) {
-      str = (this.#segBufs[seg] as Buffer).toString('latin1', segStart, this.#segEnds[seg] as number);
-      this.#segStrings[seg] = str;
+      str = this.#segBuf(seg).toString('latin1', segStart, this.#segEnd(seg));
+      if (seg === 0) this.#str0 = str;
+      else (this.#more as MoreSegments).strings[seg - 1] = str;
       // A decoded segment must not grow: later pairs in the same buffer start a new one.
-      if (seg === this.#segBufs.length - 1) this.#openBuf = null;
+      if (seg === this.#segments - 1) this.#lastOpen = false;
     }
     return str.substring(start - segStart, start - segStart + length);
+  }
+
+  #segBuf(seg: number): Buffer {
+    return seg === 0 ? (this.#buf0 as Buffer) : ((this.#more as MoreSegments).bufs[seg - 1] as Buffer);
+  }
+
+  #segStart(seg: number): number {
+    return seg === 0 ? this.#start0 : ((this.#more as MoreSegments).starts[seg - 1] as number);
+  }
+
+  #segEnd(seg: number): number {
+    return seg === 0 ? this.#end0 : ((this.#more as MoreSegments).ends[seg - 1] as number);
+  }
+
+  #setSegEnd(seg: number, end: number): void {
+    if (seg === 0) this.#end0 = end;
+    else (this.#more as MoreSegments).ends[seg - 1] = end;
+  }
+
+  #addSegment(buf: Buffer, start: number, end: number): number {
+    const seg = this.#segments++;
+    this.#lastOpen = true;
+    if (seg === 0) {
+      this.#buf0 = buf;
+      this.#start0 = start;
+      this.#end0 = end;
+      return 0;
+    }
+    const more = (this.#more ??= { bufs: [], starts: [], ends: [], strings: [] });
+    more.bufs.push(buf);
+    more.starts.push(start);
+    more.ends.push(end);
+    more.strings.push(undefined);
+    return seg;
   }
 
   #offset(i: number): number {
