@@ -42,6 +42,8 @@ export class FakeApp {
   handler: FakeHandler;
   /** Answer for GET_VALUES: pairs, or null to ignore it (the connection stays open). */
   getValues: [string, string][] | null = null;
+  /** Called at each BEGIN_REQUEST, before the request's params arrive. */
+  onBegin: ((request: SeenRequest) => void) | null = null;
   /** Close a connection right after answering GET_VALUES (php-fpm does). */
   closeAfterGetValues = true;
   getValuesRequests = 0;
@@ -91,6 +93,7 @@ export class FakeApp {
         const request: SeenRequest = { id, role, flags, params: new Map(), stdin: Buffer.alloc(0), data: Buffer.alloc(0), types: [], aborted: false, connection };
         live.set(id, request);
         connection.requests.push(request);
+        this.onBegin?.(request);
       },
       onParams: (id, params) => {
         const request = live.get(id);

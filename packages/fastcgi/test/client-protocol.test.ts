@@ -157,7 +157,7 @@ describe('connection reuse', () => {
       const end = endRequest(r.id, 0, 0, 6);
       r.connection.send(stdout(r.id, 'Status: 200 OK\r\n\r\nx'), stdoutEnd(r.id), end.subarray(0, 16));
       setTimeout(() => r.connection.send(end.subarray(16)), 20);
-    });
+    }, { maxConnections: 1 });
     for (let i = 0; i < 3; i++) {
       const res = await c.request();
       await collect(res.body);
@@ -177,22 +177,26 @@ describe('connection reuse', () => {
     expect(app?.connections.length).toBe(2);
   });
 
-  it('closes, rather than reuses, a connection whose app answered before reading the whole body', async () => {
-    const c = await setup(() => {});
-    (app as FakeApp).server.removeAllListeners('connection');
-    (app as FakeApp).server.on('connection', (socket) => {
-      // Answers as soon as BEGIN_REQUEST arrives, never reading the 1 MiB body.
-      socket.once('data', () => socket.write(simpleResponse(1, 'early')));
-      socket.on('error', () => {});
-      (app as FakeApp).connections.push({ socket, index: 0, requests: [], records: [], send: () => {} });
-    });
-    const body = Buffer.alloc(1024 * 1024, 1);
-    const res = await c.request({ body, params: { REQUEST_METHOD: 'POST' } });
+  it('closes, rather than reuses, a connection whose app answered before the whole body was sent', async () => {
+    const c = await setup((r) => r.connection.send(simpleResponse(r.id, 'second')), { maxConnections: 1 });
+    const fake = app as FakeApp;
+    const handler = fake.handler;
+    // The first request is answered as soon as it begins, while its body is still being produced.
+    fake.handler = () => {};
+    fake.server.prependOnceListener('connection', (socket) => socket.once('data', () => socket.write(simpleResponse(1, 'early'))));
+    async function* slowBody() {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        yield Buffer.alloc(1024, 1);
+      }
+    }
+    const res = await c.request({ body: slowBody(), params: { REQUEST_METHOD: 'POST', CONTENT_LENGTH: '10240' } });
     expect((await collect(res.body)).toString()).toBe('early');
     await res.ended;
+    fake.handler = handler;
     const again = await c.request({ params: { REQUEST_METHOD: 'GET' } });
-    await collect(again.body);
-    expect(app?.connections.length).toBe(2);
+    expect((await collect(again.body)).toString()).toBe('second');
+    expect(fake.connections.length).toBe(2);
   });
 
   it('fails requests on a protocol error: a record type an app never sends', async () => {

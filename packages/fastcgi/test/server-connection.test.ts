@@ -193,7 +193,8 @@ describe('FastCGI server connection', () => {
     await peer.closed;
     expect(ran).toBe(false);
     expect(codes).toEqual(['FCGI_ERR_BODY_TOO_LARGE']);
-    expect(peer.answers.get(1)?.end?.appStatus).toBe(413);
+    expect(peer.answers.get(1)?.stdout.toString()).toMatch(/^Status: 413 /);
+    expect(peer.answers.get(1)?.end?.protocolStatus).toBe(0);
   });
 
   it('ignores records for ids that were never begun', async () => {

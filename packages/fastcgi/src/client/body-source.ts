@@ -20,11 +20,6 @@ export function knownLength(source: BodySource | undefined): number | undefined 
   return source instanceof Uint8Array ? source.length : undefined;
 }
 
-/** True when the source can be sent a second time (bytes can; a consumed stream cannot). */
-export function isReplayable(source: BodySource | undefined): boolean {
-  return source === undefined || source instanceof Uint8Array;
-}
-
 /** The source's bytes as Buffers (views, no copies), in slices of at most 256 KiB. */
 export async function* bodyChunks(source: BodySource): AsyncGenerator<Buffer> {
   if (source instanceof Uint8Array) {

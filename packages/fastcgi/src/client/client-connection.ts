@@ -2,11 +2,11 @@ import type { Socket } from 'node:net';
 import type { GatewayError } from '@gw/core';
 import { ProtocolStatus, RecordType, recordTypeName } from '../constants.js';
 import { RecordDecoder, type RecordDecoderHandler, type RecordHeader } from '../record-decoder.js';
-import { encodeAbortRequest, encodeStreamEnd, frameStream } from '../record-encoder.js';
-import { bodyChunks } from './body-source.js';
+import { encodeAbortRequest } from '../record-encoder.js';
 import { FastCgiClientError, FastCgiClientErrorCode as Code } from './client-errors.js';
 import type { ClientLimits } from './client-options.js';
 import type { ExchangeOwner, FastCgiExchange } from './exchange.js';
+import { sendInputStreams, SocketWriter } from './input-writer.js';
 import { type PendingStream, setRequestId } from './request-encoding.js';
 import { RequestIdAllocator } from './request-ids.js';
 
@@ -27,10 +27,11 @@ export interface ConnectionHost {
   /** Requests a connection may serve before it is retired (options and what the app taught). */
   readonly maxConnectionUses: number;
   /**
-   * A request was lost with a connection the app closed before sending a byte for it. The host
-   * retries it elsewhere or fails it with `error`.
+   * A request was lost with a reused connection the app closed before sending a byte for it.
+   * `recycled`: the app half-closed right after the previous END_REQUEST, so it never ran the
+   * request. The host resends it or fails it with `error`.
    */
-  requestLost(exchange: FastCgiExchange, error: FastCgiClientError): void;
+  requestLost(exchange: FastCgiExchange, error: FastCgiClientError, recycled: boolean): void;
 }
 
 /**
@@ -38,6 +39,9 @@ export interface ConnectionHost {
  * rather than as a crash or restart: php-fpm shuts its side down within a millisecond or so.
  */
 const CLOSE_AFTER_END_WINDOW_MS = 50;
+
+/** See #reuseCheckpoint: php-fpm's recycling FIN follows its END_REQUEST within about a millisecond. */
+const REUSE_GUARD_MS = 2;
 
 // Connection states.
 const OPEN = 0; // usable
@@ -71,6 +75,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
 
   readonly #host: ConnectionHost;
   readonly #decoder: RecordDecoder;
+  readonly #writer: SocketWriter;
   /** Requests by id, including cancelled ones whose END_REQUEST has not arrived yet. */
   readonly #requests = new Map<number, FastCgiExchange>();
   readonly #ids = new RequestIdAllocator();
@@ -84,12 +89,12 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   /** Absolute end offset and type of the last record whose header was decoded. */
   #lastRecordEnd = 0;
   #pausedFor = 0;
-  #drainWaiters: (() => void)[] = [];
   #idleTimer: NodeJS.Timeout | null = null;
   #socketError: Error | undefined = undefined;
-  #corked = false;
   /** performance.now() of the last END_REQUEST. */
   #lastEndAt = -1;
+  /** performance.now() of the peer's FIN, or of a socket error (EPIPE after the app closed), or -1. */
+  #peerClosedAt = -1;
 
   constructor(socket: Socket, host: ConnectionHost, multiplex: boolean, capacity: number) {
     this.socket = socket;
@@ -97,13 +102,12 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.multiplex = multiplex;
     this.capacity = multiplex ? capacity : 1;
     this.#decoder = new RecordDecoder(this);
+    this.#writer = new SocketWriter(socket);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => {
-      for (const wake of this.#drainWaiters.splice(0)) wake();
-    });
     socket.on('end', () => this.#onPeerEnd());
     socket.on('error', (err) => {
       this.#socketError ??= err;
+      this.#peerClosed();
     });
     socket.on('close', () => this.#onClose());
   }
@@ -124,6 +128,11 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
       this.#requests.size < this.capacity &&
       this.uses < this.#host.maxConnectionUses
     );
+  }
+
+  /** True while a just-finished connection waits one event-loop turn before taking requests again (see #release). */
+  get releasing(): boolean {
+    return this.#releasing && this.#state === OPEN;
   }
 
   /** True once the connection will take no more requests. */
@@ -157,8 +166,8 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     const { preamble, streams } = exchange.input.encoded;
     setRequestId(preamble, id);
     exchange.bytesWritten = true;
-    this.#corkUntilNextTick();
-    const flushed = socket.write(preamble);
+    this.#writer.corkUntilNextTick();
+    const flushed = this.#writer.write(preamble);
     if (streams.length > 0) void this.#sendStreams(exchange, id, streams, flushed);
     else exchange.inputComplete = true;
     return true;
@@ -197,7 +206,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     const id = exchange.requestId;
     if (this.#requests.get(id) !== exchange || this.#state === CLOSED) return;
     if (!this.multiplex) return this.close();
-    this.socket.write(encodeAbortRequest(id));
+    this.#writer.write(encodeAbortRequest(id));
     const timer = setTimeout(() => {
       // No END_REQUEST for an aborted request: stop using the connection, let the others finish.
       if (this.#requests.get(id) === exchange) this.retire();
@@ -333,56 +342,33 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.#host.connectionAvailable(this);
   }
 
-  /** Writes the input streams that were not packed into the preamble, waiting for 'drain'. */
+  /** Writes the input streams that did not fit in the preamble; a failing source fails the request. */
   async #sendStreams(exchange: FastCgiExchange, id: number, streams: PendingStream[], flushed: boolean): Promise<void> {
     const alive = () => !exchange.done && this.#state !== CLOSED && this.#requests.get(id) === exchange;
+    const reused = this.completed > 0;
     try {
-      if (!flushed) await this.#drain();
-      for (const stream of streams) {
-        if (stream.source !== undefined) {
-          for await (const chunk of bodyChunks(stream.source)) {
-            if (!alive()) return;
-            if (!this.#writeRecords(frameStream(stream.type, id, chunk))) await this.#drain();
-          }
-        }
-        if (!alive()) return;
-        if (!this.socket.write(encodeStreamEnd(stream.type, id))) await this.#drain();
-      }
-      exchange.inputComplete = true;
+      if (!flushed) await this.#writer.drain();
+      const target = {
+        alive,
+        checkpoint: (stream: PendingStream) => (reused && stream.replay?.replayable === true ? this.#reuseCheckpoint() : undefined),
+      };
+      if (await sendInputStreams(this.#writer, id, streams, target)) exchange.inputComplete = true;
     } catch (err) {
       if (!alive()) return;
-      const failure = new FastCgiClientError(Code.BODY_SOURCE_FAILED, 'reading the request body failed', { requestId: id, cause: err });
-      exchange.fail(failure);
+      exchange.fail(new FastCgiClientError(Code.BODY_SOURCE_FAILED, 'reading the request body failed', { requestId: id, cause: err }));
       this.cancel(exchange);
     }
   }
 
   /**
-   * Requests started in the same tick (a burst on a multiplexed connection) leave in one writev
-   * instead of one syscall each, as node:http batches with cork/uncork.
+   * On a reused connection, while the body sent so far could still be resent, let the event loop
+   * read the socket between chunks, and start no earlier than REUSE_GUARD_MS after the previous
+   * END_REQUEST: a body already waiting in memory (a proxied request) would otherwise be written
+   * whole in one go, past what can be kept for a resend, before php-fpm's recycling FIN is seen.
    */
-  #corkUntilNextTick(): void {
-    if (this.#corked) return;
-    this.#corked = true;
-    this.socket.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      this.socket.uncork();
-    });
-  }
-
-  #writeRecords(parts: Buffer[]): boolean {
-    const socket = this.socket;
-    socket.cork();
-    let ok = true;
-    for (const part of parts) ok = socket.write(part);
-    socket.uncork();
-    return ok;
-  }
-
-  #drain(): Promise<void> {
-    if (this.#state === CLOSED) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  #reuseCheckpoint(): Promise<void> {
+    const wait = this.#lastEndAt + REUSE_GUARD_MS - performance.now();
+    return new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
   }
 
   #protocolError(err: GatewayError): void {
@@ -391,11 +377,23 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.close();
   }
 
-  #onPeerEnd(): void {
-    this.#peerEnded = true;
+  /**
+   * The app closed its side: a FIN, or a reset seen as a write error (an app that ignores
+   * KEEP_CONN and closes fully, like uWSGI's FastCGI socket). Right after an END_REQUEST, with no
+   * byte of a newer request answered, that teaches the pool how many requests the app serves per
+   * connection.
+   */
+  #peerClosed(): void {
+    if (this.#peerClosedAt >= 0) return;
+    this.#peerClosedAt = performance.now();
     let untouched = true;
     for (const exchange of this.#requests.values()) if (exchange.responseBytes > 0) untouched = false;
-    if (untouched && this.completed > 0 && performance.now() - this.#lastEndAt < CLOSE_AFTER_END_WINDOW_MS) this.#host.appClosedAfter(this.completed);
+    if (untouched && this.completed > 0 && this.#closedRightAfterEnd()) this.#host.appClosedAfter(this.completed);
+  }
+
+  #onPeerEnd(): void {
+    this.#peerEnded = true;
+    this.#peerClosed();
     // FIN: the app will send nothing more, so requests in progress cannot complete.
     if (this.#requests.size > 0) this.#failAll(undefined);
     if (this.#state !== CLOSED) this.close();
@@ -405,7 +403,6 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.#state = CLOSED;
     this.#clearIdleTimer();
     this.#failAll(undefined);
-    for (const wake of this.#drainWaiters.splice(0)) wake();
     this.#host.connectionClosed(this);
   }
 
@@ -432,9 +429,18 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
         retryable: stale,
         cause: this.#socketError,
       });
-      if (stale) this.#host.requestLost(exchange, error);
+      if (stale) this.#host.requestLost(exchange, error, this.#closedRightAfterEnd());
       else exchange.fail(error);
     }
+  }
+
+  /**
+   * The app closed the connection within moments of an END_REQUEST: how php-fpm retires a worker
+   * at `pm.max_requests` (draining and discarding anything sent meanwhile), and how an app that
+   * ignores KEEP_CONN ends every connection.
+   */
+  #closedRightAfterEnd(): boolean {
+    return this.#peerClosedAt >= 0 && this.#lastEndAt >= 0 && this.#peerClosedAt - this.#lastEndAt < CLOSE_AFTER_END_WINDOW_MS;
   }
 
   #armIdleTimer(): void {

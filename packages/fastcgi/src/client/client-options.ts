@@ -61,6 +61,12 @@ export interface FastCgiClientSettings {
   maxStderrBuffer?: number;
   /** Largest response head (status, headers, blank line). @defaultValue 65536 */
   maxHeadBytes?: number;
+  /**
+   * Bytes of a streamed request body kept until the app starts answering, so that the request can
+   * be resent when the app closes the kept-alive connection under it (php-fpm recycling a worker).
+   * A longer body cannot be resent. @defaultValue 262144
+   */
+  maxReplayBytes?: number;
   /** Timeouts in ms. */
   timeouts?: FastCgiClientTimeouts;
 }
@@ -75,6 +81,7 @@ type LimitName =
   | 'responseHighWaterMark'
   | 'maxStderrBuffer'
   | 'maxHeadBytes'
+  | 'maxReplayBytes'
   | 'connectTimeout'
   | 'firstByteTimeout'
   | 'idleTimeout'
@@ -91,6 +98,7 @@ const CLIENT_LIMITS: LimitSpecs<LimitName> = {
   responseHighWaterMark: { default: 65536, min: 1, max: INT32 },
   maxStderrBuffer: { default: 1024 * 1024, min: 0, max: INT32 },
   maxHeadBytes: { default: 65536, min: 1, max: 16 * 1024 * 1024 },
+  maxReplayBytes: { default: 256 * 1024, min: 0, max: INT32 },
   connectTimeout: { default: 10_000, min: 0, max: INT32 },
   firstByteTimeout: { default: 60_000, min: 0, max: INT32 },
   idleTimeout: { default: 30_000, min: 0, max: INT32 },
@@ -136,6 +144,7 @@ export function resolveClientOptions(options: FastCgiClientOptions): ResolvedCli
       responseHighWaterMark: options.responseHighWaterMark,
       maxStderrBuffer: options.maxStderrBuffer,
       maxHeadBytes: options.maxHeadBytes,
+      maxReplayBytes: options.maxReplayBytes,
       connectTimeout: t.connect,
       firstByteTimeout: t.firstByte,
       idleTimeout: t.idle,

@@ -1,50 +1,12 @@
-import { InvalidArgumentError } from '@gw/core';
-import { Role } from '../constants.js';
-import { type BodySource, isBodySource, isReplayable, knownLength } from './body-source.js';
 import { ClientConnection, type ConnectionHost } from './client-connection.js';
 import { FastCgiClientError, FastCgiClientErrorCode as Code } from './client-errors.js';
 import { type ClientLimits, DEFAULT_MAX_CONNECTIONS, type FastCgiClientOptions, type FastCgiUpstream, type ResolvedClientOptions, resolveClientOptions } from './client-options.js';
 import type { FastCgiResponse } from './client-response.js';
-import { type ExchangeOwner, FastCgiExchange } from './exchange.js';
+import type { FastCgiExchange } from './exchange.js';
 import { type AppCapabilities, probeApplication } from './probe.js';
-import { encodeRequest } from './request-encoding.js';
-import { addUnlessGiven, type FastCgiParams, type PairArray, paramValue, toPairs } from './request-params.js';
+import { createExchange, type FastCgiRequestOptions } from './request-options.js';
+import { RequestQueue } from './request-queue.js';
 import { type ConnectFailure, connectUpstream, describeUpstream } from './upstream-socket.js';
-
-/** A FastCGI role by name or number (spec §6). */
-export type FastCgiRoleOption = 'responder' | 'authorizer' | 'filter' | Role;
-
-/** One request to the application. */
-export interface FastCgiRequestOptions {
-  /** CGI params (REQUEST_METHOD, SCRIPT_FILENAME, …). CONTENT_LENGTH is added when the body is bytes and none is given. */
-  params?: FastCgiParams;
-  /**
-   * STDIN: bytes, or a stream (Readable, web ReadableStream, async iterable) read with
-   * backpressure. A stream of unknown length needs CONTENT_LENGTH in `params` for php-fpm, which
-   * reads no body without it.
-   */
-  body?: BodySource;
-  /** Role. @defaultValue 'responder' */
-  role?: FastCgiRoleOption;
-  /** Filter role: the DATA stream (the file to filter). FCGI_DATA_LENGTH is added when it is bytes. */
-  data?: BodySource;
-  /** Cancels the request: it leaves the queue, or gets ABORT_REQUEST (multiplexed) or its connection closed. */
-  signal?: AbortSignal;
-  /** Per-request timeouts overriding the client's. */
-  timeouts?: { firstByte?: number };
-  /**
-   * Whether the request may run twice. Default: REQUEST_METHOD is GET, HEAD, OPTIONS, TRACE, PUT
-   * or DELETE (RFC 9110 §9.2.2), or absent, or an Idempotency-Key header was passed. Only an
-   * idempotent request with a replayable body (none, or bytes) is sent again automatically after
-   * a kept-alive connection closed under it before any response byte.
-   */
-  idempotent?: boolean;
-  /**
-   * Receives every STDERR chunk as it arrives, before and after the head (the response's `stderr`
-   * stream then stays empty). Without it STDERR goes to `response.stderr`.
-   */
-  onStderr?: (chunk: Buffer) => void;
-}
 
 /** Pool figures, for monitoring and tests. */
 export interface FastCgiClientStats {
@@ -75,10 +37,6 @@ interface PoolSettings {
 /** Attempts after the first for a request lost with a stale kept-alive connection. */
 const MAX_STALE_RETRIES = 2;
 
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-const ROLE_BY_NAME: Record<string, Role> = { responder: Role.RESPONDER, authorizer: Role.AUTHORIZER, filter: Role.FILTER };
-
 /**
  * A FastCGI client (the web-server side) for one application: a pool of long-lived
  * FCGI_KEEP_CONN connections, multiplexed when the application supports it, with a bounded wait
@@ -90,15 +48,13 @@ const ROLE_BY_NAME: Record<string, Role> = { responder: Role.RESPONDER, authoriz
  * res.status; res.headers; res.body.pipe(out);
  * ```
  */
-export class FastCgiClient implements ConnectionHost, ExchangeOwner {
+export class FastCgiClient implements ConnectionHost {
   /** Where the application listens. */
   readonly upstream: FastCgiUpstream;
   readonly limits: ClientLimits;
   readonly #options: ResolvedClientOptions;
   readonly #connections = new Set<ClientConnection>();
-  #queue: FastCgiExchange[] = [];
-  #queueHead = 0;
-  #queued = 0;
+  readonly #queue = new RequestQueue();
   #settings: PoolSettings | undefined = undefined;
   #probing = false;
   #connectionsOpened = 0;
@@ -125,7 +81,7 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
     return {
       connections: this.#connections.size,
       active,
-      queued: this.#queued,
+      queued: this.#queue.size,
       connectionsOpened: this.#connectionsOpened,
       multiplex: this.#settings?.multiplex,
       staleRetries: this.#staleRetries,
@@ -143,7 +99,7 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
   request(options: FastCgiRequestOptions = {}): Promise<FastCgiResponse> {
     let exchange: FastCgiExchange;
     try {
-      exchange = this.#createExchange(options);
+      exchange = createExchange(options, this.limits);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -151,11 +107,11 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
       exchange.fail(new FastCgiClientError(Code.CLIENT_CLOSED, 'the client is closed'));
       return exchange.response;
     }
-    this.#enqueue(exchange, false);
+    this.#queue.push(exchange);
     this.#dispatch();
-    if (!exchange.done && exchange.owner === this && this.#queued > this.limits.maxQueue) {
+    if (this.#queue.holds(exchange) && this.#queue.size > this.limits.maxQueue) {
+      this.#queue.cancel(exchange);
       exchange.fail(new FastCgiClientError(Code.QUEUE_FULL, `more than ${this.limits.maxQueue} requests waiting for a connection`));
-      this.cancel(exchange);
     }
     return exchange.response;
   }
@@ -168,7 +124,7 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
     this.#closed = true;
     if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
     const closing = new FastCgiClientError(Code.CLIENT_CLOSED, 'the client was closed');
-    for (const exchange of this.#drainQueue()) exchange.fail(closing);
+    for (const exchange of this.#queue.takeAll()) exchange.fail(closing);
     const waits: Promise<void>[] = [];
     for (const connection of this.#connections) {
       waits.push(new Promise((resolve) => (connection.socket.destroyed ? resolve() : connection.socket.once('close', () => resolve()))));
@@ -176,20 +132,6 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
     }
     await Promise.all(waits);
   }
-
-  // ── ExchangeOwner (queued requests) ───────────────────────────────────────
-
-  cancel(exchange: FastCgiExchange): void {
-    // Cancelled while queued: it is skipped when dequeued; only the count changes now.
-    if (exchange.owner === this) {
-      exchange.owner = null;
-      this.#queued--;
-    }
-  }
-
-  pause(): void {}
-
-  resume(): void {}
 
   // ── ConnectionHost ───────────────────────────────────────────────────────
 
@@ -216,22 +158,28 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
     if (requests > this.#appConnectionLimit) this.#appConnectionLimit = requests;
   }
 
-  requestLost(exchange: FastCgiExchange, error: FastCgiClientError): void {
-    // Go's net/http rule for a reused connection that closed before any response byte: send the
-    // request again only when that cannot run it twice (idempotent, body replayable).
-    const input = exchange.input;
-    if (this.#closed || !input.idempotent || !input.replayable || exchange.retries >= MAX_STALE_RETRIES) return exchange.fail(error);
+  /**
+   * A reused connection closed before the app sent a byte for this request. It is sent again when
+   * its input can be replayed and either the app provably did not run it (it half-closed right
+   * after the previous END_REQUEST: php-fpm recycling a worker discards what arrives) or running it
+   * twice is harmless (idempotent: Go's net/http rule for reused connections). Otherwise the caller
+   * gets FCGI_ERR_CONNECTION_CLOSED with `retryable: true`.
+   */
+  requestLost(exchange: FastCgiExchange, error: FastCgiClientError, recycled: boolean): void {
+    if (this.#closed || !exchange.replayable || exchange.retries >= MAX_STALE_RETRIES || !(recycled || exchange.input.idempotent)) {
+      return exchange.fail(error);
+    }
     exchange.retries++;
     this.#staleRetries++;
     exchange.unassign();
-    this.#enqueue(exchange, true);
+    this.#queue.push(exchange, true);
     queueMicrotask(() => this.#dispatch());
   }
 
   multiplexRefused(connection: ClientConnection): void {
     // The app said CANT_MPX_CONN: it does not multiplex after all. New connections run one
     // request each; this one finishes what it has and closes.
-    if (this.#settings !== undefined && this.#settings.multiplex) {
+    if (this.#settings?.multiplex === true) {
       this.#settings = { ...this.#settings, multiplex: false, perConnection: 1 };
     }
     connection.retire();
@@ -239,103 +187,27 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  #createExchange(options: FastCgiRequestOptions): FastCgiExchange {
-    const role = resolveRole(options.role);
-    const body = checkBody(options.body, 'body');
-    const data = checkBody(options.data, 'data');
-    const pairs = toPairs(options.params);
-    // CONTENT_LENGTH whenever the client knows it (protocols.md §4.3), never overriding the caller's.
-    if (role !== Role.AUTHORIZER || body !== undefined) addUnlessGiven(pairs, 'CONTENT_LENGTH', body === undefined ? undefined : knownLength(body));
-    if (role === Role.FILTER) addUnlessGiven(pairs, 'FCGI_DATA_LENGTH', knownLength(data));
-    const firstByteTimeout = options.timeouts?.firstByte ?? this.limits.firstByteTimeout;
-    if (!Number.isInteger(firstByteTimeout) || firstByteTimeout < 0) throw invalid('timeouts.firstByte must be a non-negative integer');
-    return new FastCgiExchange(
-      {
-        encoded: encodeRequest(pairs, role, body, data),
-        role,
-        replayable: isReplayable(body) && isReplayable(data),
-        idempotent: options.idempotent ?? isIdempotent(pairs),
-        signal: options.signal,
-        onStderr: options.onStderr,
-      },
-      {
-        responseHighWaterMark: this.limits.responseHighWaterMark,
-        maxStderrBuffer: this.limits.maxStderrBuffer,
-        maxHeadBytes: this.limits.maxHeadBytes,
-        firstByteTimeout,
-      },
-    );
-  }
-
-  #enqueue(exchange: FastCgiExchange, front: boolean): void {
-    exchange.owner = this;
-    this.#queued++;
-    if (front && this.#queueHead > 0) this.#queue[--this.#queueHead] = exchange;
-    else if (front) this.#queue.unshift(exchange);
-    else this.#queue.push(exchange);
-  }
-
-  /** The next live queued request, taken off the queue. */
-  #dequeue(): FastCgiExchange | undefined {
-    while (this.#queueHead < this.#queue.length) {
-      const exchange = this.#queue[this.#queueHead++] as FastCgiExchange;
-      if (exchange.owner !== this) continue; // cancelled while queued
-      this.#queued--;
-      exchange.owner = null;
-      this.#compactQueue();
-      return exchange;
-    }
-    this.#compactQueue();
-    return undefined;
-  }
-
-  #peekLive(): FastCgiExchange | undefined {
-    while (this.#queueHead < this.#queue.length) {
-      const exchange = this.#queue[this.#queueHead] as FastCgiExchange;
-      if (exchange.owner === this) return exchange;
-      this.#queueHead++;
-    }
-    this.#compactQueue();
-    return undefined;
-  }
-
-  #compactQueue(): void {
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
-  }
-
-  #drainQueue(): FastCgiExchange[] {
-    const out: FastCgiExchange[] = [];
-    for (let exchange = this.#dequeue(); exchange !== undefined; exchange = this.#dequeue()) out.push(exchange);
-    return out;
-  }
-
   /** Gives queued requests to connections with room, opening connections as allowed. */
   #dispatch(): void {
-    if (this.#closed || this.#peekLive() === undefined) return;
+    if (this.#closed || this.#queue.peek() === undefined) return;
     const settings = this.#settings;
     if (settings === undefined) return this.#probe();
     let active = 0;
     for (const connection of this.#connections) active += connection.load;
-    while (this.#peekLive() !== undefined && active < settings.maxConcurrent) {
+    while (this.#queue.peek() !== undefined && active < settings.maxConcurrent) {
       const connection = this.#pickConnection();
       if (connection === undefined) {
         if (!this.#openIfNeeded(settings)) return;
         continue;
       }
-      const exchange = this.#dequeue() as FastCgiExchange;
+      const exchange = this.#queue.shift() as FastCgiExchange;
       if (connection.start(exchange)) {
         active++;
       } else {
         // The pooled connection was found closing before anything was written: the request
         // goes back to the front of the queue and is given to another connection.
         exchange.unassign();
-        this.#enqueue(exchange, true);
+        this.#queue.push(exchange, true);
       }
     }
   }
@@ -360,9 +232,11 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
     for (const connection of this.#connections) {
       if (connection.finished) continue;
       open++;
+      // Connections still connecting, or back from a request in a moment, will take queued requests.
       if (connection.connecting) pendingRoom += connection.capacity;
+      else if (connection.releasing) pendingRoom += connection.capacity - connection.load;
     }
-    if (open >= settings.maxConnections || pendingRoom >= this.#queued) return false;
+    if (open >= settings.maxConnections || pendingRoom >= this.#queue.size) return false;
     if (Date.now() < this.#reconnectAt) {
       this.#scheduleReconnect();
       return false;
@@ -394,7 +268,7 @@ export class FastCgiClient implements ConnectionHost, ExchangeOwner {
   #connectFailed(failure: ConnectFailure): void {
     for (const connection of this.#connections) if (!connection.finished) return void this.#dispatch();
     const err = connectError(failure, this.upstream);
-    for (const exchange of this.#drainQueue()) exchange.fail(err);
+    for (const exchange of this.#queue.takeAll()) exchange.fail(err);
   }
 
   #scheduleReconnect(): void {
@@ -441,31 +315,8 @@ export function createClient(options: FastCgiClientOptions): FastCgiClient {
   return new FastCgiClient(options);
 }
 
-/** RFC 9110 §9.2.2 methods, a missing method (CGI's default is a GET), or an Idempotency-Key header. */
-function isIdempotent(pairs: PairArray): boolean {
-  const method = paramValue(pairs, 'REQUEST_METHOD');
-  if (method === undefined || IDEMPOTENT_METHODS.has(method)) return true;
-  return paramValue(pairs, 'HTTP_IDEMPOTENCY_KEY') !== undefined || paramValue(pairs, 'HTTP_X_IDEMPOTENCY_KEY') !== undefined;
-}
-
-function resolveRole(role: FastCgiRoleOption | undefined): Role {
-  if (role === undefined) return Role.RESPONDER;
-  const value = typeof role === 'string' ? ROLE_BY_NAME[role] : role;
-  if (value !== Role.RESPONDER && value !== Role.AUTHORIZER && value !== Role.FILTER) throw invalid(`unknown role ${String(role)}`);
-  return value;
-}
-
-function checkBody(value: unknown, name: string): BodySource | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isBodySource(value)) throw invalid(`${name} must be a Uint8Array, a Readable or an (async) iterable of chunks`);
-  return value;
-}
-
 function connectError(failure: ConnectFailure, upstream: FastCgiUpstream): FastCgiClientError {
   if (failure === 'timeout') return new FastCgiClientError(Code.CONNECT_TIMEOUT, `connecting to ${describeUpstream(upstream)} timed out`);
   return new FastCgiClientError(Code.CONNECT_FAILED, `cannot connect to ${describeUpstream(upstream)}: ${failure.message}`, { cause: failure });
 }
 
-function invalid(message: string): InvalidArgumentError {
-  return new InvalidArgumentError('GW_ERR_INVALID_OPTION', `FastCGI client: ${message}`);
-}

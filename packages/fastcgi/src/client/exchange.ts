@@ -28,8 +28,6 @@ export interface ExchangeInput {
   /** The request's records (for id 1 until a connection assigns an id). */
   encoded: EncodedRequest;
   role: number;
-  /** Whether the input could be sent again (no stream was consumed). */
-  replayable: boolean;
   /** Whether running the request twice has the effect of running it once (RFC 9110 §9.2.2). */
   idempotent: boolean;
   signal: AbortSignal | undefined;
@@ -67,6 +65,14 @@ export class FastCgiExchange {
   inputComplete = false;
   /** Times the request was sent again after a kept-alive connection closed under it. */
   retries = 0;
+
+  /** Whether the whole input can be sent again: bytes, or streams whose consumed part is still kept. */
+  get replayable(): boolean {
+    for (const stream of this.input.encoded.streams) {
+      if (stream.replay !== undefined && !stream.replay.replayable) return false;
+    }
+    return true;
+  }
 
   readonly #settings: ExchangeSettings;
   #state = WAITING;
@@ -139,6 +145,7 @@ export class FastCgiExchange {
   // ── records routed by the connection ───────────────────────────────────
 
   onStdout(chunk: Buffer): void {
+    if (this.responseBytes === 0) this.#releaseReplay();
     this.responseBytes += chunk.length;
     if (this.#state === DONE || this.#stdoutEnded) return;
     if (this.#state !== HEAD) return this.#feedHead(chunk);
@@ -156,6 +163,7 @@ export class FastCgiExchange {
   }
 
   onStderr(chunk: Buffer): void {
+    if (this.responseBytes === 0) this.#releaseReplay();
     this.responseBytes += chunk.length;
     if (this.#state === DONE) return;
     const callback = this.input.onStderr;
@@ -298,7 +306,13 @@ export class FastCgiExchange {
     owner?.cancel(this);
   }
 
+  /** The app has started answering: the request can no longer be resent, so its input need not be kept. */
+  #releaseReplay(): void {
+    for (const stream of this.input.encoded.streams) stream.replay?.release();
+  }
+
   #cleanup(): void {
+    this.#releaseReplay();
     this.#clearTimer();
     if (this.#onAbortSignal !== null) {
       this.input.signal?.removeEventListener('abort', this.#onAbortSignal);

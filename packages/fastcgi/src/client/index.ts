@@ -1,6 +1,7 @@
-export { type BodySource } from './body-source.js';
-export { createClient, FastCgiClient, type FastCgiClientStats, type FastCgiRequestOptions, type FastCgiRoleOption } from './client.js';
+export type { BodySource } from './body-source.js';
+export { createClient, FastCgiClient, type FastCgiClientStats } from './client.js';
 export { FASTCGI_TIMEOUT_CODES, FastCgiClientError, FastCgiClientErrorCode } from './client-errors.js';
-export { type FastCgiClientOptions, type FastCgiClientSettings, type FastCgiClientTimeouts, type FastCgiUpstream } from './client-options.js';
-export { type FastCgiRequestEnd, type FastCgiResponse } from './client-response.js';
-export { type FastCgiParams } from './request-params.js';
+export type { FastCgiClientOptions, FastCgiClientSettings, FastCgiClientTimeouts, FastCgiUpstream } from './client-options.js';
+export type { FastCgiRequestEnd, FastCgiResponse } from './client-response.js';
+export type { FastCgiRequestOptions, FastCgiRoleOption } from './request-options.js';
+export type { FastCgiParams } from './request-params.js';

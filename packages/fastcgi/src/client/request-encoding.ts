@@ -2,6 +2,7 @@ import { HEADER_LENGTH, RecordType, Role } from '../constants.js';
 import { encodeParams } from '../name-value-encoder.js';
 import { encodeBeginRequest, encodeStream } from '../record-encoder.js';
 import type { BodySource } from './body-source.js';
+import type { ReplayBuffer } from './replay-buffer.js';
 import type { PairArray } from './request-params.js';
 
 /** An input stream (STDIN or DATA) still to be sent after the preamble: its bytes, then its empty record. */
@@ -9,6 +10,8 @@ export interface PendingStream {
   type: typeof RecordType.STDIN | typeof RecordType.DATA;
   /** undefined: only the terminator is left to send. */
   source: BodySource | undefined;
+  /** Set by the client for a stream source: keeps what was read so the request can be resent. */
+  replay?: ReplayBuffer;
 }
 
 /** A request encoded for request id 1; `setRequestId` retargets it to the id a connection gives it. */

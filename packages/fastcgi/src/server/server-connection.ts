@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { type GatewayError, LimitError, type ParamList, ProtocolError } from '@gw/core';
-import { FLAG_KEEP_CONN, ManagementVariable, ProtocolStatus, RecordType, Role } from '../constants.js';
+import { cannedResponse, type GatewayError, LimitError, type ParamList, ProtocolError } from '@gw/core';
+import { FLAG_KEEP_CONN, ManagementVariable, ProtocolStatus, RecordType, Role, recordTypeName } from '../constants.js';
 import { FastCgiErrorCode, FastCgiServerErrorCode as Code } from '../error-codes.js';
 import { encodeGetValuesResult } from '../name-value-encoder.js';
 import { RecordDecoder, type RecordDecoderHandler, type RecordDecoderOptions, type RecordHeader } from '../record-decoder.js';
@@ -93,7 +93,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     // not a web server speaking FastCGI to us.
     const t = header.type;
     if (t === RecordType.STDOUT || t === RecordType.STDERR || t === RecordType.END_REQUEST || t === RecordType.GET_VALUES_RESULT || t === RecordType.UNKNOWN_TYPE) {
-      this.#protocolError(new ProtocolError(Code.UNEXPECTED_RECORD, `a web server does not send ${t}`, { requestId: header.requestId }));
+      this.#protocolError(new ProtocolError(Code.UNEXPECTED_RECORD, `a web server does not send ${recordTypeName(t)}`, { requestId: header.requestId }));
     }
   }
 
@@ -128,14 +128,17 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     const declared = contentLengthOf(params);
     request.declaredLength = declared;
     if (declared !== undefined && declared > limits.maxBodyBytes) {
+      // Refused before the handler runs: a real 413 response (not just an exit status, which
+      // nginx would turn into a 502), then END_REQUEST.
       this.#host.requestError(tooLarge(request, limits.maxBodyBytes), request);
-      return request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 413);
+      request.write([cannedResponse('cgi', 413)], true);
+      return;
     }
     if (limits.handlerTimeout > 0) {
       request.setTimer(limits.handlerTimeout, () => {
         this.#host.requestError(new ProtocolError(Code.HANDLER_TIMEOUT, `request ${requestId} not finished after ${limits.handlerTimeout} ms`, { requestId }), request);
         request.exchange.abort();
-        request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 1);
+        request.abort(undefined); // empty STDOUT + END_REQUEST with appStatus 1
       });
     }
     request.exchange = this.#host.dispatch(request);
@@ -168,7 +171,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     if (request.bodyBytes > max) {
       this.#host.requestError(tooLarge(request, max), request);
       request.exchange.abort();
-      return request.finishNow(ProtocolStatus.REQUEST_COMPLETE, 1);
+      return request.abort(undefined); // empty STDOUT + END_REQUEST with appStatus 1
     }
     if (!request.exchange.pushBody(chunk) && !request.bodyPaused) {
       // The handler is not reading: stop reading the socket. What is buffered per request is

@@ -19,9 +19,12 @@ export interface FastCgiServerLimits extends Omit<RecordDecoderOptions, 'lenient
   handlerTimeout?: number;
   /** Time to wait for the peer to close after the app half-closed, ms. Default 5000. */
   closeTimeout?: number;
+  /** Most connections at once (also advertised as FCGI_MAX_CONNS). Default 1024. */
+  maxConnections?: number;
 }
 
 type Name =
+  | 'maxConnections'
   | 'maxBodyBytes'
   | 'maxRequestsPerConnection'
   | 'bodyHighWaterMark'
@@ -32,6 +35,7 @@ type Name =
   | 'closeTimeout';
 
 export const SERVER_LIMITS: LimitSpecs<Name> = {
+  maxConnections: { default: 1024, min: 1, max: 0x7fffffff },
   maxBodyBytes: { default: 64 * 1024 * 1024, min: 0, max: Number.POSITIVE_INFINITY },
   maxRequestsPerConnection: { default: 128, min: 1, max: 0xffff },
   bodyHighWaterMark: { default: 65536, min: 1, max: 0x7fffffff },

@@ -24,8 +24,6 @@ export interface FastCgiServerOptions extends FastCgiServerLimits, ServerHandler
   socketMode?: number;
   /** Accept record version bytes above 1, like php-fpm. Default false. */
   lenientVersion?: boolean;
-  /** Most connections at once (also advertised as FCGI_MAX_CONNS). Default 1024. */
-  maxConnections?: number;
   /**
    * Low-level hook: receives each started request and returns the handler side of it. The
    * node:http and Fetch adapters are built on this; most applications use a listener instead.
@@ -75,7 +73,7 @@ export class FastCgiServer extends Server implements ConnectionHost {
     };
     this.multiplex = options.multiplex !== false;
     this.roles = new Set((options.roles ?? ['responder', 'authorizer', 'filter']).map((r) => ROLE_NUMBERS[r]));
-    this.maxConnections = options.maxConnections ?? 1024;
+    this.maxConnections = this.limits.maxConnections;
     this.#allowlist = options.allowedPeers ? new PeerAllowlist(options.allowedPeers) : PeerAllowlist.fromEnvironment();
     this.#socketMode = options.socketMode;
     this.#handleRequest = options.handleRequest;
