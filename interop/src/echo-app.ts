@@ -13,6 +13,8 @@ import { patternSha256 } from './body-pattern.js';
  *   ?delay=MS     wait before answering (keeps requests in flight at once)
  *   ?user=NAME    Authorizer: the user name to hand back in `Variable-GW_USER`
  *   ?early=1      answer as soon as the request starts, without reading the body
+ *   ?cookies=N    add N `Set-Cookie` fields (0–20), to check several same-name fields survive
+ *   ?location=URL add a `Location` field (with ?status=30x: a redirect)
  */
 
 /** Roles as the app sees them. */
@@ -51,6 +53,10 @@ export interface EchoOptions {
   delayMs: number;
   user: string;
   early: boolean;
+  /** `Set-Cookie` fields to add (`gw<i>=v<i>; Path=/`). Default 0. */
+  cookies: number;
+  /** `Location` value to add, or null. */
+  location: string | null;
 }
 
 /** A response plan: the head, and either a JSON body or `size` pattern bytes. */
@@ -88,6 +94,8 @@ export function echoOptions(request: EchoRequest): EchoOptions {
     delayMs: int('delay', 0, 60_000) ?? 0,
     user: query.get('user') ?? 'echo-user',
     early: query.get('early') === '1',
+    cookies: int('cookies', 0, 20) ?? 0,
+    location: query.get('location'),
   };
 }
 
@@ -119,6 +127,8 @@ export function echoResponse(request: EchoRequest, body: { length: number; sha25
     // FastCGI §6.3: on 200 the web server keeps only `Variable-*` headers, as request variables.
     headers.push(['Variable-GW_AUTHORIZER', 'gw-echo'], ['Variable-GW_USER', options.user]);
   }
+  if (options.location !== null) headers.push(['Location', options.location]);
+  for (let i = 1; i <= options.cookies; i++) headers.push(['Set-Cookie', `gw${i}=v${i}; Path=/`]);
   const stderr = options.stderr ? `echo-app stderr for ${cgiVar(request, 'REQUEST_URI') ?? '?'}\n` : null;
   if (options.size !== null) {
     headers.push(['Content-Type', 'application/octet-stream'], ['X-Echo-Sha256', patternSha256(options.size)]);

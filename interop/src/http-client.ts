@@ -35,6 +35,8 @@ export interface HttpResponse {
   /** HTTP status, or 0 when this client disconnected before a response arrived. */
   status: number;
   headers: IncomingHttpHeaders;
+  /** The header fields as received, `[name, value, name, value, …]` (node's `rawHeaders`). */
+  rawHeaders: string[];
   /** The body (empty when keepBody is false). */
   body: Buffer;
   /** Body bytes received. */
@@ -66,12 +68,14 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
     let length = 0;
     let status = 0;
     let responseHeaders: IncomingHttpHeaders = {};
+    let rawHeaders: string[] = [];
     let disconnected = false;
     let settled = false;
 
     const result = (): HttpResponse => ({
       status,
       headers: responseHeaders,
+      rawHeaders,
       body: Buffer.concat(parts),
       length,
       sha256: hash.digest('hex'),
@@ -98,6 +102,7 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
     req.on('response', (res) => {
       status = res.statusCode ?? 0;
       responseHeaders = res.headers;
+      rawHeaders = res.rawHeaders;
       let abortArmed = options.abortDownload !== undefined;
       res.on('data', (chunk: Buffer) => {
         if (settled) return;

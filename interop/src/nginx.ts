@@ -23,6 +23,12 @@ export interface NginxLocation {
   requestBuffering?: boolean;
   /** `<protocol>_buffering` of the response: false relays it at the client's pace. Default true. */
   responseBuffering?: boolean;
+  /**
+   * `include` Debian's params file for the protocol (fastcgi.conf, scgi_params, uwsgi_params).
+   * false sends only what nginx adds by itself (SCGI: CONTENT_LENGTH and the HTTP_* headers)
+   * plus `directives`, as a hand-written config does. Default true.
+   */
+  includeParams?: boolean;
   /** Extra directives inside the location block, e.g. `fastcgi_param GW_X 1`. */
   directives?: readonly string[];
 }
@@ -86,7 +92,8 @@ export function nginxConfig(prefix: TempPrefix, port: number, options: NginxOpti
       lines.push(`proxy_pass http://${target};`);
       if (keepalive > 0) lines.push('proxy_http_version 1.1;', 'proxy_set_header Connection "";');
     } else {
-      lines.push(`include ${PARAMS_FILE[loc.protocol]};`, `${d}_pass ${target};`);
+      if (loc.includeParams !== false) lines.push(`include ${PARAMS_FILE[loc.protocol]};`);
+      lines.push(`${d}_pass ${target};`);
       if (loc.protocol === 'fastcgi' && keepalive > 0) lines.push('fastcgi_keep_conn on;');
     }
     if (loc.requestBuffering === false) lines.push(`${d}_request_buffering off;`);

@@ -78,9 +78,11 @@ export abstract class SingleRequestConnection<R extends SingleRequest> implement
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onPeerEnd());
     socket.on('close', () => this.#teardown());
-    // EPIPE / ECONNRESET when the web server went away are normal: they end the connection
-    // ('close' follows), never the process.
-    socket.on('error', () => {});
+    // EPIPE / ECONNRESET when the web server went away are normal: they end the connection,
+    // never the process. Tear down at the error, not at 'close' (a later event-loop phase):
+    // until then writes would be accepted and drained for a response nobody reads, and a
+    // listener streaming in a write/'drain' loop would never see the disconnect.
+    socket.on('error', () => this.#teardown());
     this.#inputTimer = startTimer(host.limits.headersTimeout, () => this.#inputTimeout(host.errorCodes.HEADERS_TIMEOUT, 'request head'));
   }
 
