@@ -34,3 +34,13 @@ export {
   type SingleRequestServerLimits,
 } from './single-request/single-request-limits.js';
 export { SingleRequestServer, type SingleRequestServerErrorCodes, type SingleRequestServerOptions } from './single-request/single-request-server.js';
+export {
+  runStreamExchange,
+  type StreamBody,
+  type StreamErrorCodes,
+  type StreamErrors,
+  type StreamExchangeInput,
+  type StreamRequestEnd,
+  type StreamResponse,
+} from './stream-client/stream-exchange.js';
+export { type ConnectFailure, connectUpstream, describeUpstream, type StreamUpstream } from './stream-client/upstream-socket.js';

@@ -1,8 +1,9 @@
+import type { StreamUpstream } from '@gw/core';
 import { InvalidArgumentError, type LimitSpecs, type Limits, resolveLimits } from '@gw/core';
 import { MAX_REQUEST_ID } from '../constants.js';
 
 /** Where the application listens: TCP (`host` defaults to 127.0.0.1) or a unix socket path. */
-export type FastCgiUpstream = { host?: string; port: number; path?: undefined } | { path: string; host?: undefined; port?: undefined };
+export type FastCgiUpstream = StreamUpstream;
 
 /** Timeouts of a FastCGI client, in milliseconds; 0 disables one. */
 export interface FastCgiClientTimeouts {

@@ -6,7 +6,7 @@ import type { FastCgiExchange } from './exchange.js';
 import { type AppCapabilities, probeApplication } from './probe.js';
 import { createExchange, type FastCgiRequestOptions } from './request-options.js';
 import { RequestQueue } from './request-queue.js';
-import { type ConnectFailure, connectUpstream, describeUpstream } from './upstream-socket.js';
+import { type ConnectFailure, connectUpstream, describeUpstream } from '@gw/core';
 
 /** Pool figures, for monitoring and tests. */
 export interface FastCgiClientStats {

@@ -3,7 +3,7 @@ import { ManagementVariable } from '../constants.js';
 import { encodeGetValues } from '../name-value-encoder.js';
 import { RecordDecoder } from '../record-decoder.js';
 import type { FastCgiUpstream } from './client-options.js';
-import { type ConnectFailure, connectUpstream } from './upstream-socket.js';
+import { type ConnectFailure, connectUpstream } from '@gw/core';
 
 /** What an application said about itself in GET_VALUES_RESULT (spec §4.1); absent = not answered. */
 export interface AppCapabilities {

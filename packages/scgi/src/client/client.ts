@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type LimitSpecs, ParamList, resolveLimits } from '@gw/core';
 import { encodeScgiRequest, type ScgiHeaderField } from '../request-encoder.js';
 import { ScgiClientError, ScgiClientErrorCode } from './client-errors.js';
-import { runStreamExchange, type StreamBody, type StreamErrors, type StreamResponse } from './stream-exchange.js';
-import type { StreamUpstream } from './upstream-socket.js';
+import { runStreamExchange, type StreamBody, type StreamErrors, type StreamResponse } from '@gw/core';
+import type { StreamUpstream } from '@gw/core';
 
 /** Where the SCGI application listens: TCP (`host` defaults to 127.0.0.1) or a unix socket. */
 export type ScgiUpstream = StreamUpstream;
@@ -88,7 +88,7 @@ export class ScgiClient {
         packet,
         body: options.body,
         bodyLength,
-        headRequest: valueOf(pairs, 'REQUEST_METHOD') === 'HEAD',
+        headRequest: paramValue(pairs, 'REQUEST_METHOD') === 'HEAD',
         signal: options.signal,
         connectTimeout: this.#limits.connect,
         firstByteTimeout: options.timeouts?.firstByte ?? this.#limits.firstByte,
@@ -130,7 +130,7 @@ function toPairs(params: ScgiParams | undefined): Pair[] {
   return out;
 }
 
-function valueOf(pairs: Pair[], name: string): string | undefined {
+function paramValue(pairs: Pair[], name: string): string | undefined {
   for (let i = pairs.length - 1; i >= 0; i--) {
     const [n, v] = pairs[i] as Pair;
     const text = typeof n === 'string' ? n : Buffer.from(n).toString('latin1');
@@ -142,7 +142,7 @@ function valueOf(pairs: Pair[], name: string): string | undefined {
 /** Body length for CONTENT_LENGTH: the bytes' length, else the caller's CONTENT_LENGTH, else 0 without a body. */
 function resolveBodyLength(body: StreamBody | undefined, pairs: Pair[]): number {
   if (body instanceof Uint8Array) return body.length;
-  const given = valueOf(pairs, 'CONTENT_LENGTH');
+  const given = paramValue(pairs, 'CONTENT_LENGTH');
   if (given !== undefined && /^[0-9]{1,15}$/.test(given)) return Number(given);
   if (body === undefined) return 0;
   if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {

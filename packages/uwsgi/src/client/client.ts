@@ -2,8 +2,8 @@ import { InvalidArgumentError, type LimitSpecs, ParamList, resolveLimits } from 
 import { checkModifier } from '../packet-header.js';
 import { encodeUwsgiRequest, type UwsgiVarPart } from '../request-encoder.js';
 import { UwsgiClientError, UwsgiClientErrorCode } from './client-errors.js';
-import { runStreamExchange, type StreamBody, type StreamErrors, type StreamResponse } from './stream-exchange.js';
-import type { StreamUpstream } from './upstream-socket.js';
+import { runStreamExchange, type StreamBody, type StreamErrors, type StreamResponse } from '@gw/core';
+import type { StreamUpstream } from '@gw/core';
 
 /** Where the uwsgi application listens: TCP (`host` defaults to 127.0.0.1) or a unix socket. */
 export type UwsgiUpstream = StreamUpstream;
@@ -99,7 +99,7 @@ export class UwsgiClient {
   request(options: UwsgiRequestOptions = {}): Promise<UwsgiResponse> {
     try {
       const pairs = toPairs(options.params);
-      const given = valueOf(pairs, 'CONTENT_LENGTH');
+      const given = paramValue(pairs, 'CONTENT_LENGTH');
       const bodyLength = resolveBodyLength(options.body, given);
       if (options.body !== undefined && given === undefined) pairs.push(['CONTENT_LENGTH', String(bodyLength)]);
       const packet = encodeUwsgiRequest(pairs, { modifier1: options.modifier1 ?? this.modifier1, modifier2: options.modifier2 ?? this.modifier2 });
@@ -108,7 +108,7 @@ export class UwsgiClient {
         packet,
         body: options.body,
         bodyLength,
-        headRequest: valueOf(pairs, 'REQUEST_METHOD') === 'HEAD',
+        headRequest: paramValue(pairs, 'REQUEST_METHOD') === 'HEAD',
         signal: options.signal,
         connectTimeout: this.#limits.connect,
         firstByteTimeout: options.timeouts?.firstByte ?? this.#limits.firstByte,
@@ -151,7 +151,7 @@ function toPairs(params: UwsgiParams | undefined): Pair[] {
   return out;
 }
 
-function valueOf(pairs: Pair[], name: string): string | undefined {
+function paramValue(pairs: Pair[], name: string): string | undefined {
   for (let i = pairs.length - 1; i >= 0; i--) {
     const [n, v] = pairs[i] as Pair;
     const text = typeof n === 'string' ? n : Buffer.from(n).toString('latin1');

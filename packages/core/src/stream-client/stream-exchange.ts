@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { type GatewayError, type GatewayErrorDetails, type ResponseHead, ResponseHeadDecoder } from '@gw/core';
+import type { GatewayError, GatewayErrorDetails } from '../errors.js';
+import { type ResponseHead, ResponseHeadDecoder } from '../response-head.js';
 import { type ConnectFailure, connectUpstream, describeUpstream, type StreamUpstream } from './upstream-socket.js';
 
 /**
@@ -73,6 +74,9 @@ export interface StreamExchangeInput {
 
 const noop = (): void => {};
 
+/** Bodies up to this size are copied next to the packet and sent in the same write. */
+const SMALL_BODY = 64 * 1024;
+
 /** Runs one exchange; resolves at the response head. */
 export function runStreamExchange(input: StreamExchangeInput): Promise<StreamResponse> {
   return new StreamExchange(input).response;
@@ -132,6 +136,14 @@ class StreamExchange {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('close', () => this.#onClose());
+    const body = this.#in.body;
+    // A small body goes out with the packet in one write. No empty write either: an app that
+    // answers and closes at once would turn it into EPIPE, and node drops a socket's unread
+    // input (the response) when a write fails.
+    if (body instanceof Uint8Array && body.length <= SMALL_BODY) {
+      socket.write(body.length === 0 ? this.#in.packet : Buffer.concat([this.#in.packet, body]));
+      return;
+    }
     socket.write(this.#in.packet);
     void this.#sendBody();
   }

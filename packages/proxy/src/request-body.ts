@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import { ProxyError, ProxyErrorCode } from './errors.js';
+
+/** The body to forward and the CONTENT_LENGTH param that goes with it. */
+export interface ForwardedBody {
+  body: IncomingMessage | Buffer | undefined;
+  /** Decimal length, or '' for a request without a body (nginx sends ''). */
+  contentLength: string;
+}
+
+/**
+ * Decides how the request body travels. With a Content-Length the request streams straight
+ * through (backpressured by the upstream connection). A body without one (chunked) is buffered
+ * first, up to `maxBuffered` bytes, as nginx does by default: CGI needs CONTENT_LENGTH, and
+ * php-fpm reads no body without it (protocols.md §4.3). Without either header there is no body.
+ *
+ * @throws ProxyError `PROXY_ERR_BODY_TOO_LARGE` (413) when a chunked body exceeds `maxBuffered`
+ */
+export async function forwardedBody(req: IncomingMessage, maxBuffered: number): Promise<ForwardedBody> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    // node's parser has validated it and will deliver exactly that many bytes.
+    return { body: declared === '0' ? undefined : req, contentLength: declared };
+  }
+  if (req.headers['transfer-encoding'] === undefined) return { body: undefined, contentLength: '' };
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > maxBuffered) throw new ProxyError(ProxyErrorCode.BODY_TOO_LARGE, `chunked request body larger than ${maxBuffered} bytes`, 413);
+    chunks.push(chunk);
+  }
+  return { body: Buffer.concat(chunks, length), contentLength: String(length) };
+}
