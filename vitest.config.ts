@@ -29,6 +29,7 @@ export default defineConfig({
       project('cli', ['packages/cli/test/**/*.test.ts'], { testTimeout: 30_000 }),
       project('node-http', ['packages/node-http/test/**/*.test.ts']),
       project('proxy', ['packages/proxy/test/**/*.test.ts'], { testTimeout: 60_000 }),
+      project('demo', ['packages/demo/*.test.ts'], { testTimeout: 120_000 }),
       project('interop', ['interop/test/**/*.test.ts'], { testTimeout: 60_000, hookTimeout: 60_000 }),
       project('vectors', ['test-vectors/**/*.test.ts'], { testTimeout: 60_000 }),
       project('fuzz', ['packages/*/fuzz/**/*.fuzz.ts'], { testTimeout: 600_000 }),

@@ -10,10 +10,14 @@ install_debian_packages() {
   command -v apt-get >/dev/null 2>&1 || { echo "setup: no apt-get; skipping Debian packages (interop tests will skip)"; return; }
   [ "$(id -u)" = 0 ] || { echo "setup: not root; skipping Debian packages"; return; }
   local missing=()
+  # GW_APT_ONLY="nginx …" narrows the list (the demo needs only nginx); default: every package
+  # the interop tests and benchmarks use.
+  local wanted
+  if [ -n "${GW_APT_ONLY:-}" ]; then wanted=$(printf '%s\n' $GW_APT_ONLY); else wanted=$(cat scripts/apt-packages.txt); fi
   while read -r pkg; do
     [[ -z "$pkg" || "$pkg" == \#* ]] && continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done < scripts/apt-packages.txt
+  done <<< "$wanted"
   [ ${#missing[@]} -eq 0 ] && return
   echo "setup: installing ${missing[*]}"
   # Keep the packages' postinst scripts from starting system services on the default ports.

@@ -1,4 +1,5 @@
-// @gw/cli: the `gw` command, and the inspection models it prints (also used by the test-vector runner).
+// @gw/cli: the `gw` command, the inspection models it prints (also used by the test-vector runner),
+// and the pieces of `gw serve`.
 export { main, EXIT_INTERNAL, EXIT_USAGE } from './main.js';
 export type { CliIo } from './io.js';
 export { UsageError } from './args.js';
@@ -19,3 +20,9 @@ export { type StreamSummary, StreamSummarizer, summarizeStream } from './inspect
 export { type InspectionError, toInspectionError } from './inspect/inspection-error.js';
 export { type Direction, DIRECTIONS, type Protocol, PROTOCOLS } from './inspect/input.js';
 export { createInspector, inspect, type Inspection, type InspectOptions, type Inspector } from './inspect/inspector.js';
+export { runServe } from './serve/command.js';
+export { parseServeArgs, type ParsedServeArgs, SERVE_PROTOCOLS, type ServeOptions, type ServeProtocol } from './serve/options.js';
+export { ServeError, ServeErrorCode } from './serve/errors.js';
+export { type LoadedApp, loadApp, resolveApp } from './serve/load-app.js';
+export { DEFAULT_LISTEN, formatListenTarget, type ListenTarget, parseListenTarget } from './serve/listen-target.js';
+export { isListeningSocket, type ResolvedListen, resolveListenTarget } from './serve/inherited-socket.js';

@@ -1,7 +1,9 @@
 import { type FlagSpec, parseFlags, UsageError } from './args.js';
-import { GW_HELP, INSPECT_HELP } from './help.js';
+import { GW_HELP, INSPECT_HELP, PROXY_HELP, SERVE_HELP } from './help.js';
 import { parseInspectArgs, runInspect } from './inspect/command.js';
 import type { CliIo } from './io.js';
+import { proxyCommand } from './proxy/command.js';
+import { serveCommand } from './serve/command.js';
 
 /** Exit status for a failure that is gw's fault, not the input's or the user's (BSD EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
@@ -14,14 +16,19 @@ const TOP_FLAGS: FlagSpec = {
 };
 
 /** Help text per subcommand, for `gw help <command>` and usage errors. */
-const COMMAND_HELP: Readonly<Record<string, string>> = { inspect: INSPECT_HELP };
+const COMMAND_HELP: Readonly<Record<string, string>> = { inspect: INSPECT_HELP, serve: SERVE_HELP, proxy: PROXY_HELP };
 
 /**
- * Runs the `gw` command line and returns the exit status; never calls `process.exit`, so tests
- * can run it in-process and the bin can let stdout drain.
+ * Runs the `gw` command line and returns the exit status. It never calls `process.exit`, so tests
+ * can run it in-process and the bin can let stdout drain — except `gw serve` once its server
+ * has started: a served application may hold handles (timers, pools) that would keep the process
+ * alive after the server stopped, so serve ends the process itself (help and usage errors still
+ * return).
  *
- * Statuses: 0 success; 1 the inspected input is malformed (`gw inspect`); 2 usage error (message
- * and usage on stderr); 70 internal error (a bug in gw; stack on stderr).
+ * Statuses: 0 success; 1 the inspected input is malformed (`gw inspect`), or the one CGI request
+ * failed (`gw serve --protocol cgi`); 2 usage error (message and usage on stderr), or `gw serve`
+ * could not start (module not found, unusable export, address in use…); 70 internal error (a bug
+ * in gw; stack on stderr).
  *
  * @param argv arguments after the program name (`process.argv.slice(2)`)
  * @param io streams and build facts; defaults: the process's stdio, version `0.0.0`, no demo capture
@@ -80,6 +87,10 @@ async function dispatch(command: string | undefined, args: readonly string[], io
       }
       return await runInspect(parsed.options, parsed.file, io);
     }
+    case 'serve':
+      return await serveCommand(args, io);
+    case 'proxy':
+      return await proxyCommand(args, io);
     default:
       throw new UsageError(`unknown command '${command}'`);
   }

@@ -8,3 +8,4 @@ export { GatewayServerResponse } from './server-response.js';
 export { GatewaySocket } from './gateway-socket.js';
 export type { Exchange, HeadFormat, ResponseSink } from './sink.js';
 export { createServerDispatcher, type ServerHandlerOptions } from './server-dispatcher.js';
+export { type CgiProgramOptions, type CgiRunResult, runCgiRequest } from './cgi-program.js';
