@@ -177,7 +177,10 @@ export class RecordDecoder {
           }
           this.#remaining -= n;
           pos += n;
-          if (this.#remaining === 0) this.#afterContent();
+          if (this.#remaining === 0) {
+            this.#params = null; // the stream's parser stays in #openParams until its terminator
+            this.#afterContent();
+          }
           break;
         }
         case S_BODY: {

@@ -258,3 +258,36 @@ describe('FastCGI server: roles and body rules', () => {
     ]);
   });
 });
+
+describe('FastCGI server: timeouts', () => {
+  it('closes a connection whose PARAMS stall (slowloris) with FCGI_ERR_PARAMS_TIMEOUT', async () => {
+    const s = await startServer(() => undefined, { paramsTimeout: 100 });
+    server = s.server;
+    const errors: string[] = [];
+    server.on('clientError', (err) => errors.push(err.code));
+    const peer = new Peer(s.port);
+    const params = encodeParams(1, [['REQUEST_METHOD', 'GET']], { terminate: false });
+    peer.send(encodeBeginRequest(1, Role.RESPONDER, true), params); // no PARAMS terminator
+    await peer.closed;
+    expect(errors).toEqual(['FCGI_ERR_PARAMS_TIMEOUT']);
+  });
+
+  it('closes an idle kept-alive connection after keepAliveTimeout, not while a request runs', async () => {
+    let finish: (() => void) | undefined;
+    const s = await startServer((req, params) => {
+      if (params.get('SLOW') === '1') finish = () => reply(req, 'slow');
+      else reply(req, 'fast');
+      return undefined;
+    }, { keepAliveTimeout: 150 });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(...request(1, true, [['SLOW', '1']]));
+    await new Promise((r) => setTimeout(r, 300)); // longer than the idle timeout, but a request is active
+    expect(peer.socket.destroyed).toBe(false);
+    finish?.();
+    await peer.until(() => peer.ended(1));
+    const started = Date.now();
+    await peer.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+});

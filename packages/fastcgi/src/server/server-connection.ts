@@ -49,7 +49,11 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #peerEnded = false;
   #halfClosed = false;
   #closed = false;
+  /** One idle timer per connection, re-armed with refresh() (no allocation per request). */
   #idleTimer: NodeJS.Timeout | null = null;
+  #idleWanted = false;
+  /** Requests begun in the current chunk whose PARAMS may still be incomplete after it. */
+  readonly #awaitingParams: FastCgiRequest[] = [];
   /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE). */
   readonly #management;
 
@@ -60,7 +64,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     this.#management = this.output.open();
     this.#decoder = new RecordDecoder(this, host.decoderOptions);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#decoder.push(chunk));
+    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
     socket.on('end', () => this.#onPeerEnd());
     socket.on('close', () => this.#onClose());
     // EPIPE / ECONNRESET after the peer went away are normal here (nginx may close right after
@@ -112,9 +116,24 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     if (!this.#host.multiplex && this.#active > 1) return request.finishNow(ProtocolStatus.CANT_MPX_CONN);
     if (this.#active > limits.maxRequestsPerConnection) return request.finishNow(ProtocolStatus.OVERLOADED);
     if (!this.#host.roles.has(role)) return request.finishNow(ProtocolStatus.UNKNOWN_ROLE);
-    request.setTimer(limits.paramsTimeout, () =>
-      this.#protocolError(new ProtocolError(Code.PARAMS_TIMEOUT, `PARAMS of request ${requestId} not complete after ${limits.paramsTimeout} ms`, { requestId })),
-    );
+    // The PARAMS timer (slowloris guard) is armed only if PARAMS is still incomplete once this
+    // chunk is decoded: web servers send BEGIN and PARAMS together, so usually no timer is made.
+    this.#awaitingParams.push(request);
+  }
+
+  #onSocketData(chunk: Buffer): void {
+    this.#decoder.push(chunk);
+    const waiting = this.#awaitingParams;
+    if (waiting.length === 0) return;
+    const ms = this.#host.limits.paramsTimeout;
+    for (const request of waiting) {
+      if (request.started || request.done) continue;
+      const requestId = request.requestId;
+      request.setTimer(ms, () =>
+        this.#protocolError(new ProtocolError(Code.PARAMS_TIMEOUT, `PARAMS of request ${requestId} not complete after ${ms} ms`, { requestId })),
+      );
+    }
+    waiting.length = 0;
   }
 
   onParams(requestId: number, params: ParamList): void {
@@ -295,7 +314,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #halfClose(): void {
     if (this.#closed || this.#halfClosed) return;
     this.#halfClosed = true;
-    this.#clearIdleTimer();
+    this.#cancelIdleTimer();
     this.socket.resume();
     // The close timeout starts once our output is flushed, so a large response to a slow reader
     // is not cut short; from then on the peer has closeTimeout ms to close its side.
@@ -325,7 +344,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#clearIdleTimer();
+    this.#cancelIdleTimer();
     this.output.destroy();
     for (const request of this.#requests.values()) {
       if (request.done) continue;
@@ -339,15 +358,28 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #armIdleTimer(): void {
     const ms = this.#host.limits.keepAliveTimeout;
     if (ms <= 0 || this.#closed) return;
-    this.#clearIdleTimer();
-    this.#idleTimer = setTimeout(() => {
-      this.#closing = true;
-      this.#halfClose();
-    }, ms);
-    this.#idleTimer.unref?.();
+    this.#idleWanted = true;
+    if (this.#idleTimer === null) {
+      this.#idleTimer = setTimeout(() => this.#onIdleTimeout(), ms);
+      this.#idleTimer.unref?.();
+    } else {
+      this.#idleTimer.refresh();
+    }
+  }
+
+  #onIdleTimeout(): void {
+    // The timer is never cancelled on the hot path, only marked unwanted: check before acting.
+    if (!this.#idleWanted || this.#active > 0 || this.#closed) return;
+    this.#closing = true;
+    this.#halfClose();
   }
 
   #clearIdleTimer(): void {
+    this.#idleWanted = false;
+  }
+
+  #cancelIdleTimer(): void {
+    this.#idleWanted = false;
     if (this.#idleTimer !== null) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = null;
