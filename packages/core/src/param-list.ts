@@ -25,7 +25,7 @@ interface MoreSegments {
 
 export class ParamList {
   /** Per pair: nameStart, nameLength, valueStart, valueLength, segment index. */
-  #pairs: number[] = [];
+  #pairs: number[];
   /**
    * Segments: runs of pairs in one buffer, with the byte range the pairs span and that range
    * decoded as latin1 on first use. Nearly every list has one segment (one PARAMS record, one
@@ -44,6 +44,14 @@ export class ParamList {
   #byteLength = 0;
   /** True while the last segment can still grow (its string not made yet). */
   #lastOpen = false;
+
+  /**
+   * @param capacity expected number of pairs (a decoder's estimate from the block size): the
+   *   pair table is allocated once at that size instead of growing step by step.
+   */
+  constructor(capacity = 0) {
+    this.#pairs = capacity > 0 ? new Array(Math.min(capacity, 4096) * 5) : [];
+  }
 
   /** Builds a list from string pairs (bytes are latin1 of each character) or byte pairs. */
   static from(pairs: Iterable<readonly [string | Uint8Array, string | Uint8Array]>): ParamList {
@@ -69,7 +77,13 @@ export class ParamList {
     } else {
       seg = this.#addSegment(buf, nameStart, end);
     }
-    this.#pairs.push(nameStart, nameLength, valueStart, valueLength, seg);
+    const o = this.#count * 5;
+    const pairs = this.#pairs;
+    pairs[o] = nameStart;
+    pairs[o + 1] = nameLength;
+    pairs[o + 2] = valueStart;
+    pairs[o + 3] = valueLength;
+    pairs[o + 4] = seg;
     this.#count++;
     this.#byteLength += nameLength + valueLength;
   }

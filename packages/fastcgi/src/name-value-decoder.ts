@@ -20,7 +20,7 @@ export interface PairLimits {
  * allocated only after both lengths are known and checked against the limits.
  */
 export class PairStreamParser {
-  readonly params = new ParamList();
+  readonly params: ParamList;
   /** Bytes fed so far (the whole stream, length prefixes included). */
   bytes = 0;
 
@@ -39,7 +39,12 @@ export class PairStreamParser {
   /** Stream position of the current segment's first byte. */
   #segBase = 0;
 
-  constructor(limits: PairLimits, requestId: number) {
+  /**
+   * @param sizeHint bytes the stream is expected to hold (the first record's content length):
+   *   sizes the ParamList's pair table once. Real CGI pairs average well over 16 bytes.
+   */
+  constructor(limits: PairLimits, requestId: number, sizeHint = 0) {
+    this.params = new ParamList(sizeHint >> 4);
     this.#limits = limits;
     this.#requestId = requestId;
   }

@@ -307,7 +307,7 @@ export class RecordDecoder {
           }),
         );
       }
-      parser = new PairStreamParser(this.#limits, requestId);
+      parser = new PairStreamParser(this.#limits, requestId, contentLength);
       this.#openParams.set(requestId, parser);
     }
     if (contentLength === 0) {
@@ -373,7 +373,7 @@ export class RecordDecoder {
         return;
       case RecordType.GET_VALUES:
       case RecordType.GET_VALUES_RESULT: {
-        const parser = new PairStreamParser(this.#limits, 0);
+        const parser = new PairStreamParser(this.#limits, 0, this.#contentLength);
         const bodyOffset = this.#recordOffset + HEADER_LENGTH;
         const err = parser.feed(buf, at, at + this.#contentLength, bodyOffset, true);
         if (err !== undefined) return this.#fail(err);

@@ -33,7 +33,7 @@ export function parseHeaderBlock(block: Buffer, base: number, strict: boolean): 
   // (uWSGI's SCGI reader also rejects length 0).
   if (end === 0) return reject(ScgiErrorCode.MISSING_CONTENT_LENGTH, base, 'empty header block (no CONTENT_LENGTH)');
 
-  const headers = new ParamList();
+  const headers = new ParamList(end >> 4); // sized once: real pairs average well over 16 bytes
   const seen = strict ? new Set<string>() : null;
   let contentLength = 0;
   let contentLengthStart = 0;

@@ -46,7 +46,7 @@ function fault(code: VarsFaultCode, at: number): VarsFault {
  * occurrence overwrites `post_cl`) and in `ParamList.get`.
  */
 export function scanVarsBlock(buf: Buffer, start: number, end: number, maxVars: number): VarsScan {
-  const vars = new ParamList();
+  const vars = new ParamList((end - start) >> 4); // sized once: real pairs average well over 16 bytes
   let contentLengthStart = -1;
   let contentLengthEnd = -1;
   let count = 0;

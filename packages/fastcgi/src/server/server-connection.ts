@@ -140,8 +140,10 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     const request = this.#live(requestId);
     if (request === undefined || request.started) return;
     request.clearTimer();
-    // libfcgi and PHP give applications FCGI_ROLE; web servers (but Apache's authnz) don't send it.
-    if (!params.has('FCGI_ROLE')) addRoleParam(params, request.role);
+    // libfcgi and PHP give applications FCGI_ROLE; web servers (but Apache's authnz) don't send
+    // it. Added for Authorizer and Filter requests, where an app needs to tell; a Responder is
+    // the default (req.gateway.role has it) and its hot path stays free of the extra pair.
+    if (request.role !== Role.RESPONDER && !params.has('FCGI_ROLE')) addRoleParam(params, request.role);
     request.markStarted(params);
     const limits = this.#host.limits;
     const declared = contentLengthOf(params);
