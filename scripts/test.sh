@@ -14,6 +14,8 @@ echo "== typecheck"
 $PNPM run typecheck || failed_checks=$((failed_checks + 1))
 echo "== package checks (publint --strict, attw --pack)"
 $PNPM run check:packages || failed_checks=$((failed_checks + 1))
+echo "== API reference (typedoc → docs/api)"
+$PNPM run docs:api || failed_checks=$((failed_checks + 1))
 
 echo "== tests"
 mkdir -p .tmp
