@@ -41,7 +41,7 @@ describe.skipIf(missing)('FastCGI client → fcgiwrap running a CGI script (skip
   });
 
   it('runs the script with the CGI params and body, returning its status, headers, body and stderr', async () => {
-    const client = createClient({ path: socket }, { probe: false, multiplex: false });
+    const client = createClient({ path: socket, probe: false, multiplex: false });
     try {
       const stderrLines: string[] = [];
       const res = await client.request({
