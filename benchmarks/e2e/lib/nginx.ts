@@ -15,8 +15,8 @@ export interface NginxSite {
   port: number;
   /** The app's unix socket. */
   socket: string;
-  /** `fastcgi` or `http` (proxy_pass). */
-  kind: 'fastcgi' | 'http';
+  /** `fastcgi`, `http` (proxy_pass), `scgi` (scgi_pass) or `uwsgi` (uwsgi_pass). */
+  kind: 'fastcgi' | 'http' | 'scgi' | 'uwsgi';
   /** Keep upstream connections open (`keepalive 32` + fastcgi_keep_conn / HTTP/1.1 without Connection). */
   keepalive: boolean;
   /** Extra directives for the location (e.g. fastcgi_request_buffering off). */
@@ -53,6 +53,57 @@ const FASTCGI_PARAMS = [
   ['REDIRECT_STATUS', '200'],
 ];
 
+// nginx's scgi_params and uwsgi_params as Debian ships them (minus the HTTP_HOST line: nginx passes
+// the request's Host header as HTTP_HOST anyway). nginx's SCGI module sends CONTENT_LENGTH first on
+// its own, as the SCGI spec requires; the uwsgi module does not, so uwsgi_params carries it.
+const SCGI_PARAMS = [
+  ['REQUEST_METHOD', '$request_method'],
+  ['REQUEST_URI', '$request_uri'],
+  ['QUERY_STRING', '$query_string'],
+  ['CONTENT_TYPE', '$content_type'],
+  ['DOCUMENT_URI', '$document_uri'],
+  ['DOCUMENT_ROOT', '$document_root'],
+  ['SCGI', '1'],
+  ['SERVER_PROTOCOL', '$server_protocol'],
+  ['REQUEST_SCHEME', '$scheme'],
+  ['HTTPS', '$https if_not_empty'],
+  ['REMOTE_ADDR', '$remote_addr'],
+  ['REMOTE_PORT', '$remote_port'],
+  ['SERVER_PORT', '$server_port'],
+  ['SERVER_NAME', '$server_name'],
+];
+const UWSGI_PARAMS = [
+  ['QUERY_STRING', '$query_string'],
+  ['REQUEST_METHOD', '$request_method'],
+  ['CONTENT_TYPE', '$content_type'],
+  ['CONTENT_LENGTH', '$content_length'],
+  ['REQUEST_URI', '$request_uri'],
+  ['PATH_INFO', '$document_uri'],
+  ['DOCUMENT_ROOT', '$document_root'],
+  ['SERVER_PROTOCOL', '$server_protocol'],
+  ['REQUEST_SCHEME', '$scheme'],
+  ['HTTPS', '$https if_not_empty'],
+  ['REMOTE_ADDR', '$remote_addr'],
+  ['REMOTE_PORT', '$remote_port'],
+  ['SERVER_PORT', '$server_port'],
+  ['SERVER_NAME', '$server_name'],
+];
+
+/**
+ * scgi_pass / uwsgi_pass: one request per connection (neither protocol can keep a connection, so
+ * nginx has no `*_keep_conn` for them and `keepalive` in the upstream would be unused), the
+ * inlined params, and buffers that hold a 64 KiB response in memory like the other kinds.
+ */
+function gatewayLocation(kind: 'scgi' | 'uwsgi', id: string): string[] {
+  const params = kind === 'scgi' ? SCGI_PARAMS : UWSGI_PARAMS;
+  return [
+    `      ${kind}_pass ${id};`,
+    ...params.map(([name, value]) => `      ${kind}_param ${name} ${value};`),
+    `      ${kind}_buffer_size 16k;`,
+    `      ${kind}_buffers 8 16k;`,
+  ];
+}
+
 function siteConfig(site: NginxSite): string {
   const upstream = [`  upstream ${site.id} {`, `    server unix:${site.socket};`];
   // keepalive_timeout above any pause between rounds, so a round never starts on dead connections.
@@ -64,6 +115,8 @@ function siteConfig(site: NginxSite): string {
     for (const [name, value] of FASTCGI_PARAMS) location.push(`      fastcgi_param ${name} ${value};`);
     // Buffers that hold a 64 KiB response in memory, as proxy_buffers below: no temp file for either.
     location.push('      fastcgi_buffer_size 16k;', '      fastcgi_buffers 8 16k;');
+  } else if (site.kind === 'scgi' || site.kind === 'uwsgi') {
+    location.push(...gatewayLocation(site.kind, site.id));
   } else {
     location.push(`      proxy_pass http://${site.id};`);
     if (site.keepalive) location.push('      proxy_http_version 1.1;', '      proxy_set_header Connection "";');

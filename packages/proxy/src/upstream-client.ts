@@ -46,10 +46,11 @@ export interface UpstreamClient {
  */
 export function createUpstreamClient(address: UpstreamAddress, timeouts: ProxyTimeouts, fastcgi: FastCgiClientSettings = {}): UpstreamClient {
   const target = address.target;
-  const t = { connect: timeouts.connect, firstByte: timeouts.firstByte };
+  // Only the timeouts actually given: an undefined one must not wipe out fastcgi.timeouts.
+  const t: ProxyTimeouts = definedOnly({ connect: timeouts.connect, firstByte: timeouts.firstByte });
   switch (address.scheme) {
     case 'fastcgi': {
-      const client = createFastCgiClient({ ...fastcgi, ...target, timeouts: { ...fastcgi.timeouts, ...t, idle: timeouts.idle } });
+      const client = createFastCgiClient({ ...fastcgi, ...target, timeouts: { ...fastcgi.timeouts, ...t, ...definedOnly({ idle: timeouts.idle }) } });
       return {
         scheme: 'fastcgi',
         timeoutCodes: FASTCGI_TIMEOUT_CODES,
@@ -76,4 +77,11 @@ export function createUpstreamClient(address: UpstreamAddress, timeouts: ProxyTi
       };
     }
   }
+}
+
+/** A copy of `values` without its undefined entries (so spreading it overrides only what is set). */
+function definedOnly<T extends Record<string, number | undefined>>(values: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) (out as Record<string, number>)[key] = value;
+  return out;
 }
