@@ -3,48 +3,12 @@
  * how the connection ended) and a server started with a minimal `handleRequest`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestExchange } from '@gw/core';
 import { createServer, type ScgiRequest, type ScgiServer, type ScgiServerOptions } from '../src/index.js';
 
-/** A peer playing the web server: writes raw bytes, records everything it receives. */
-export class RawClient {
-  readonly socket: Socket;
-  readonly #chunks: Buffer[] = [];
-  /** The server half-closed (FIN received). */
-  gotEnd = false;
-  /** The socket error seen, if any (ECONNRESET, EPIPE). */
-  error: NodeJS.ErrnoException | undefined;
-  /** Resolves when the connection is fully closed. */
-  readonly closed: Promise<void>;
-
-  constructor(target: number | string) {
-    this.socket = typeof target === 'number' ? connect(target, '127.0.0.1') : connect(target);
-    this.socket.on('data', (c: Buffer) => this.#chunks.push(c));
-    this.socket.on('end', () => {
-      this.gotEnd = true;
-    });
-    this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      this.error = err;
-    });
-    this.closed = new Promise((resolve) => this.socket.on('close', () => resolve()));
-  }
-
-  /** Everything received so far. */
-  get received(): Buffer {
-    return Buffer.concat(this.#chunks);
-  }
-
-  get text(): string {
-    return this.received.toString('latin1');
-  }
-
-  send(...bufs: (Buffer | string)[]): void {
-    for (const b of bufs) this.socket.write(b);
-  }
-}
+export { RawClient } from '@gw/test-utils';
 
 /** The handler's side for one request: defaults that ignore everything. */
 export type RawHandler = (request: ScgiRequest) => Partial<RequestExchange> | undefined;

@@ -1,2 +1,3 @@
 export { ByteBuilder, fcgiPair, fcgiRecord } from './byte-builder.js';
 export { bytewise, chunksOf, everySplit, isolate, splitAt } from './splits.js';
+export { RawClient } from './raw-client.js';
