@@ -34,11 +34,41 @@ interface GatewayUpstream {
 
 /** In round order. */
 export const GATEWAYS: readonly GatewayUpstream[] = [
-  { key: 'gwFastcgi', label: 'gw FastCGI', kind: 'fastcgi', keepalive: true, app: { bundle: 'gw-app.mjs' } },
-  { key: 'gwScgi', label: 'gw SCGI', kind: 'scgi', keepalive: false, app: { bundle: 'gw-scgi-app.mjs' } },
-  { key: 'gwUwsgi', label: 'gw uwsgi', kind: 'uwsgi', keepalive: false, app: { bundle: 'gw-uwsgi-app.mjs' } },
-  { key: 'http', label: 'node:http proxy_pass', kind: 'http', keepalive: true, app: { script: 'node-http-app.mjs' } },
-  { key: 'uwsgi', label: 'uWSGI (2 processes)', kind: 'uwsgi', keepalive: false, app: 'uwsgi' },
+  {
+    key: 'gwFastcgi',
+    label: 'gw FastCGI',
+    kind: 'fastcgi',
+    keepalive: true,
+    app: { bundle: 'gw-app.mjs' },
+  },
+  {
+    key: 'gwScgi',
+    label: 'gw SCGI',
+    kind: 'scgi',
+    keepalive: false,
+    app: { bundle: 'gw-scgi-app.mjs' },
+  },
+  {
+    key: 'gwUwsgi',
+    label: 'gw uwsgi',
+    kind: 'uwsgi',
+    keepalive: false,
+    app: { bundle: 'gw-uwsgi-app.mjs' },
+  },
+  {
+    key: 'http',
+    label: 'node:http proxy_pass',
+    kind: 'http',
+    keepalive: true,
+    app: { script: 'node-http-app.mjs' },
+  },
+  {
+    key: 'uwsgi',
+    label: 'uWSGI (2 processes)',
+    kind: 'uwsgi',
+    keepalive: false,
+    app: 'uwsgi',
+  },
 ];
 
 /** Worker processes of the uWSGI reference, as the issue specifies. */
@@ -104,7 +134,10 @@ async function startUwsgi(socket: string): Promise<RunningApp> {
   const child = start('uWSGI', 'uwsgi', args);
   const deadline = Date.now() + 15_000;
   let workers: number[] = [];
-  while (!(await connectable(socket)) || (workers = childPids(child.pid)).length < UWSGI_PROCESSES) {
+  for (;;) {
+    // The master forks its workers after binding the socket: ready when both hold.
+    if (await connectable(socket)) workers = childPids(child.pid);
+    if (workers.length >= UWSGI_PROCESSES) break;
     if (Date.now() > deadline) throw new Error(`uWSGI not ready (${workers.length} workers):\n${child.stderrLines.slice(-20).join('\n')}`);
     await sleep(50);
   }
@@ -160,7 +193,13 @@ export async function runGateways(dir: string, gwBundle: string, settings: Gatew
   const sites: NginxSite[] = [];
   let nginx: Nginx | undefined;
   let uwsgiWorkers: number[] = [];
-  const samples: Record<GatewayKey, Sample[]>[] = BODIES.map(() => ({ gwFastcgi: [], gwScgi: [], gwUwsgi: [], http: [], uwsgi: [] }));
+  const samples: Record<GatewayKey, Sample[]>[] = BODIES.map(() => ({
+    gwFastcgi: [],
+    gwScgi: [],
+    gwUwsgi: [],
+    http: [],
+    uwsgi: [],
+  }));
   try {
     for (const u of GATEWAYS) {
       const socket = join(dir, `gateways-${u.key}.sock`);
@@ -173,7 +212,13 @@ export async function runGateways(dir: string, gwBundle: string, settings: Gatew
         const child = await startApp(u.label, script, socket);
         apps.set(u.key, { child, pids: () => [child.pid] });
       }
-      sites.push({ id: u.key, port: await freePort(), socket, kind: u.kind, keepalive: u.keepalive });
+      sites.push({
+        id: u.key,
+        port: await freePort(),
+        socket,
+        kind: u.kind,
+        keepalive: u.keepalive,
+      });
     }
     nginx = await startNginx(dir, sites);
     await verify(nginx);
@@ -183,14 +228,21 @@ export async function runGateways(dir: string, gwBundle: string, settings: Gatew
     const pids = new Map([...apps].map(([k, a]) => [k, a.pids()]));
 
     log(`gateways warm-up: ${settings.warmupSeconds} s per upstream and body`);
-    for (const body of BODIES) for (const u of GATEWAYS) await runWrk(url(u.key, body.path), { ...settings.wrk, seconds: settings.warmupSeconds });
+    for (const body of BODIES)
+      for (const u of GATEWAYS)
+        await runWrk(url(u.key, body.path), {
+          ...settings.wrk,
+          seconds: settings.warmupSeconds,
+        });
     for (let r = 0; r < settings.rounds; r++) {
       for (const [b, body] of BODIES.entries()) {
         for (const u of GATEWAYS) {
           const s = await measureOne(url(u.key, body.path), pids.get(u.key) ?? [], nginx.workerPid, settings.wrk);
           (samples[b] as Record<GatewayKey, Sample[]>)[u.key].push(s);
           const errors = s.non2xx + s.socketErrors > 0 ? `, ${s.non2xx} non-2xx, ${s.socketErrors} socket errors` : '';
-          log(`round ${r + 1}/${settings.rounds} ${body.path.padEnd(6)} ${u.label.padEnd(22)} ${(s.rps / 1000).toFixed(1).padStart(5)} k req/s  app ${s.appCpuUs.toFixed(1).padStart(6)} µs/req (kernel ${s.appSysUs.toFixed(1).padStart(5)})  nginx ${s.nginxCpuUs.toFixed(1).padStart(5)} µs/req${errors}`);
+          log(
+            `round ${r + 1}/${settings.rounds} ${body.path.padEnd(6)} ${u.label.padEnd(22)} ${(s.rps / 1000).toFixed(1).padStart(5)} k req/s  app ${s.appCpuUs.toFixed(1).padStart(6)} µs/req (kernel ${s.appSysUs.toFixed(1).padStart(5)})  nginx ${s.nginxCpuUs.toFixed(1).padStart(5)} µs/req${errors}`,
+          );
         }
       }
     }
@@ -231,14 +283,69 @@ const atLeastOne: Bound = { direction: 'atLeast', bound: 1 };
 const atMostOne: Bound = { direction: 'atMost', bound: 1 };
 
 const TARGETS: GatewayTarget[] = [
-  { goal: 'gw uwsgi req/s ≥ 1.0× uWSGI (the issue\'s target)', subject: 'gwUwsgi', anchor: 'uwsgi', of: rps, bound: atLeastOne },
-  { goal: '(info) gw uwsgi app CPU/request ÷ uWSGI\'s (sum over its processes)', subject: 'gwUwsgi', anchor: 'uwsgi', of: appCpu, bound: atMostOne, info: true },
-  { goal: '(info) gw SCGI req/s ÷ uWSGI', subject: 'gwScgi', anchor: 'uwsgi', of: rps, bound: atLeastOne, info: true },
-  { goal: '(info) gw SCGI req/s ÷ node:http proxy_pass', subject: 'gwScgi', anchor: 'http', of: rps, bound: atLeastOne, info: true },
-  { goal: '(info) gw uwsgi req/s ÷ node:http proxy_pass', subject: 'gwUwsgi', anchor: 'http', of: rps, bound: atLeastOne, info: true },
-  { goal: '(info) gw SCGI req/s ÷ gw FastCGI', subject: 'gwScgi', anchor: 'gwFastcgi', of: rps, bound: atLeastOne, info: true },
-  { goal: '(info) gw uwsgi req/s ÷ gw FastCGI', subject: 'gwUwsgi', anchor: 'gwFastcgi', of: rps, bound: atLeastOne, info: true },
-  { goal: '(info) gw FastCGI req/s ÷ node:http proxy_pass', subject: 'gwFastcgi', anchor: 'http', of: rps, bound: atLeastOne, info: true },
+  {
+    goal: "gw uwsgi req/s ≥ 1.0× uWSGI (the issue's target)",
+    subject: 'gwUwsgi',
+    anchor: 'uwsgi',
+    of: rps,
+    bound: atLeastOne,
+  },
+  {
+    goal: "(info) gw uwsgi app CPU/request ÷ uWSGI's (sum over its processes)",
+    subject: 'gwUwsgi',
+    anchor: 'uwsgi',
+    of: appCpu,
+    bound: atMostOne,
+    info: true,
+  },
+  {
+    goal: '(info) gw SCGI req/s ÷ uWSGI',
+    subject: 'gwScgi',
+    anchor: 'uwsgi',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
+  {
+    goal: '(info) gw SCGI req/s ÷ node:http proxy_pass',
+    subject: 'gwScgi',
+    anchor: 'http',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
+  {
+    goal: '(info) gw uwsgi req/s ÷ node:http proxy_pass',
+    subject: 'gwUwsgi',
+    anchor: 'http',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
+  {
+    goal: '(info) gw SCGI req/s ÷ gw FastCGI',
+    subject: 'gwScgi',
+    anchor: 'gwFastcgi',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
+  {
+    goal: '(info) gw uwsgi req/s ÷ gw FastCGI',
+    subject: 'gwUwsgi',
+    anchor: 'gwFastcgi',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
+  {
+    goal: '(info) gw FastCGI req/s ÷ node:http proxy_pass',
+    subject: 'gwFastcgi',
+    anchor: 'http',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
 ];
 
 /** The results as Markdown: one table per body, then the targets with verdicts. */
@@ -249,7 +356,7 @@ export function gatewaysReport(result: GatewayResult): string {
     '',
     `${settings.rounds} interleaved rounds (round r runs every upstream once, in the order ${GATEWAYS.map((u) => u.label).join(', ')}; hello world then 64 KiB), after a ${settings.warmupSeconds} s warm-up of each. ` +
       'Figures are medians over rounds with the min – max spread; ratios are medians of per-round ratios (same round, seconds apart). ' +
-      'App CPU is utime + stime over the wrk run ÷ requests, of the one Node process for the gw and node:http upstreams and summed over the master and both workers for uWSGI; nginx CPU is its one worker\'s.',
+      "App CPU is utime + stime over the wrk run ÷ requests, of the one Node process for the gw and node:http upstreams and summed over the master and both workers for uWSGI; nginx CPU is its one worker's.",
     '',
     `uWSGI: \`uwsgi --plugin python3 --uwsgi-socket SOCK --chmod-socket=666 --wsgi-file e2e/apps/wsgi_hello.py --processes ${UWSGI_PROCESSES} --master --disable-logging\`, version ${result.uwsgiVersion}. ` +
       'gw FastCGI and node:http keep upstream connections (`keepalive 32`, as in the throughput scenario); SCGI and uwsgi have no keep-alive, so nginx opens one unix-socket connection per request to gw SCGI, gw uwsgi and uWSGI alike. ' +
