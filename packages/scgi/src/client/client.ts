@@ -1,8 +1,19 @@
-import { InvalidArgumentError, type LimitSpecs, ParamList, resolveLimits } from '@gw/core';
+import {
+  InvalidArgumentError,
+  type LimitSpecs,
+  type PairArray,
+  type ParamList,
+  paramValue,
+  resolveLimits,
+  runStreamExchange,
+  type StreamBody,
+  type StreamErrors,
+  type StreamResponse,
+  type StreamUpstream,
+  toPairs,
+} from '@gw/core';
 import { encodeScgiRequest, type ScgiHeaderField } from '../request-encoder.js';
 import { ScgiClientError, ScgiClientErrorCode } from './client-errors.js';
-import { runStreamExchange, type StreamBody, type StreamErrors, type StreamResponse } from '@gw/core';
-import type { StreamUpstream } from '@gw/core';
 
 /** Where the SCGI application listens: TCP (`host` defaults to 127.0.0.1) or a unix socket. */
 export type ScgiUpstream = StreamUpstream;
@@ -115,29 +126,9 @@ export function createClient(options: ScgiClientOptions): ScgiClient {
   return new ScgiClient(options);
 }
 
-type Pair = [ScgiHeaderField, ScgiHeaderField];
+type Pair = PairArray[number];
 
-function toPairs(params: ScgiParams | undefined): Pair[] {
-  const out: Pair[] = [];
-  if (params === undefined) return out;
-  if (params instanceof ParamList) {
-    for (let i = 0; i < params.length; i++) out.push([params.nameBytes(i), params.valueBytes(i)]);
-  } else if (typeof (params as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [name, value] of params as Iterable<readonly [ScgiHeaderField, ScgiHeaderField]>) out.push([name, value]);
-  } else {
-    for (const [name, value] of Object.entries(params as Record<string, string | number>)) out.push([name, String(value)]);
-  }
-  return out;
-}
 
-function paramValue(pairs: Pair[], name: string): string | undefined {
-  for (let i = pairs.length - 1; i >= 0; i--) {
-    const [n, v] = pairs[i] as Pair;
-    const text = typeof n === 'string' ? n : Buffer.from(n).toString('latin1');
-    if (text === name) return typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
-  }
-  return undefined;
-}
 
 /** Body length for CONTENT_LENGTH: the bytes' length, else the caller's CONTENT_LENGTH, else 0 without a body. */
 function resolveBodyLength(body: StreamBody | undefined, pairs: Pair[]): number {
