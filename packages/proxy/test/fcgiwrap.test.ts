@@ -31,7 +31,7 @@ describe.skipIf(missing)('FastCGI client → fcgiwrap running a CGI script (skip
   beforeAll(async () => {
     writeFileSync(script, SCRIPT);
     chmodSync(script, 0o755);
-    proc = startProcess('fcgiwrap', ['-f', '-c', '2', '-s', `unix:${socket}`], join(prefix.dir, 'fcgiwrap.log'), 'SIGTERM');
+    proc = startProcess('fcgiwrap', ['-f', '-s', `unix:${socket}`], join(prefix.dir, 'fcgiwrap.log'), 'SIGTERM');
     await waitForListener({ path: socket }, proc);
   });
 
