@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { adoptPid, childPids, releasePid, sleep, start, stop, type Child } from '../../e2e/lib/processes.js';
+import { FASTCGI_PARAMS } from '../../e2e/lib/nginx.js';
 
 /** A running nginx: the master we started (`daemon off`) and its one worker. */
 export interface NginxPhp {
@@ -15,28 +16,8 @@ export interface NginxPhp {
   port: number;
 }
 
-// Debian's /etc/nginx/fastcgi.conf, inlined so the run does not depend on /etc/nginx.
-const FASTCGI_CONF: readonly (readonly [string, string])[] = [
-  ['SCRIPT_FILENAME', '$document_root$fastcgi_script_name'],
-  ['QUERY_STRING', '$query_string'],
-  ['REQUEST_METHOD', '$request_method'],
-  ['CONTENT_TYPE', '$content_type'],
-  ['CONTENT_LENGTH', '$content_length'],
-  ['SCRIPT_NAME', '$fastcgi_script_name'],
-  ['REQUEST_URI', '$request_uri'],
-  ['DOCUMENT_URI', '$document_uri'],
-  ['DOCUMENT_ROOT', '$document_root'],
-  ['SERVER_PROTOCOL', '$server_protocol'],
-  ['REQUEST_SCHEME', '$scheme'],
-  ['GATEWAY_INTERFACE', 'CGI/1.1'],
-  ['SERVER_SOFTWARE', 'nginx/$nginx_version'],
-  ['REMOTE_ADDR', '$remote_addr'],
-  ['REMOTE_PORT', '$remote_port'],
-  ['SERVER_ADDR', '$server_addr'],
-  ['SERVER_PORT', '$server_port'],
-  ['SERVER_NAME', '$server_name'],
-  ['REDIRECT_STATUS', '200'],
-];
+// Debian's /etc/nginx/fastcgi.conf = fastcgi_params (shared with the e2e benchmarks) + SCRIPT_FILENAME.
+const FASTCGI_CONF: readonly (readonly [string, string])[] = [['SCRIPT_FILENAME', '$document_root$fastcgi_script_name'], ...FASTCGI_PARAMS];
 
 /** nginx.conf: `keepalive` = the php-fpm worker count, so nginx never holds more idle connections than there are workers. */
 export function nginxPhpConfig(dir: string, port: number, socket: string, docroot: string, keepalive: number, idleSeconds: number): string {

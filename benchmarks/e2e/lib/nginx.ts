@@ -32,7 +32,7 @@ export interface Nginx {
 
 // nginx's fastcgi_params (Debian's file sends HTTP_HOST as $host): inlined so the run does not
 // depend on /etc/nginx, and every FastCGI upstream gets the same ~20 params a real site sends.
-const FASTCGI_PARAMS = [
+export const FASTCGI_PARAMS: readonly (readonly [string, string])[] = [
   ['QUERY_STRING', '$query_string'],
   ['REQUEST_METHOD', '$request_method'],
   ['CONTENT_TYPE', '$content_type'],

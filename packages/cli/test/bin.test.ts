@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fcgiRecord } from '@gw/test-utils';
-import { build } from 'tsup';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useGwBin } from './serve-helpers.js';
 
 // Runs the real executable in a child process: shebang, argv handling, exit codes, stdin, and
 // the paths bin.ts resolves (package.json for --version, the bundled capture for --demo).
@@ -12,44 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // bin.ts finds ../package.json and ../captures exactly as it does when installed. `.tmp/` is
 // git-ignored.
 const packageRoot = fileURLToPath(new URL('../', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const outDir = `${packageRoot}.tmp`;
-const name = `gw-bin-test-${process.pid}`;
-const bin = `${outDir}/${name}.js`;
-
-beforeAll(async () => {
-  await build({
-    config: false,
-    entry: { [name]: `${packageRoot}src/bin.ts` },
-    outDir,
-    format: ['esm'],
-    platform: 'node',
-    target: 'node20',
-    // Root tsconfig maps @gw/* to the packages' sources.
-    tsconfig: `${repoRoot}tsconfig.json`,
-    noExternal: [/^@gw\//],
-    dts: false,
-    sourcemap: false,
-    clean: false,
-    silent: true,
-  });
-}, 120_000);
-
-afterAll(() => {
-  rmSync(bin, { force: true });
-  try {
-    rmdirSync(outDir); // only when empty: another run may be using it
-  } catch {}
-});
+// The same shared bundle the serve tests use (built once per source hash, see serve-helpers.ts).
+const gwBin = useGwBin();
 
 function gw(args: string[], input?: Buffer) {
-  const r = spawnSync(process.execPath, [bin, ...args], { input, encoding: 'latin1', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [gwBin.path, ...args], { input, encoding: 'latin1', timeout: 20_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('the gw executable', () => {
   it('starts with a shebang and inlines the workspace sources', () => {
-    const text = readFileSync(bin, 'utf8');
+    const text = readFileSync(gwBin.path, 'utf8');
     expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(text).not.toMatch(/from ["']@gw\//);
     expect(text).toMatch(/^\/\/ .*core\/src\//m); // esbuild's path comments: sources, not dist
