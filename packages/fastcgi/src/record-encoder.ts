@@ -131,7 +131,8 @@ export function writeStreamInto(target: Buffer, at: number, type: number, reques
     const size = Math.min(MAX_ALIGNED_CONTENT, length - done);
     const pad = paddingFor(size);
     writeHeader(target, at, type, requestId, size, pad);
-    target.set(payload.subarray(done, done + size), at + HEADER_LENGTH);
+    // The whole payload in one record (most responses): no view to make.
+    target.set(size === length ? payload : payload.subarray(done, done + size), at + HEADER_LENGTH);
     at += HEADER_LENGTH + size;
     if (pad > 0) {
       target.fill(0, at, at + pad);

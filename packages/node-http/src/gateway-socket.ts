@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { GatewayError } from '@gw/core';
 import { connectionReset } from './aborted-error.js';
 import type { CgiRequest } from './cgi-request.js';
-import { emitResponseDrain, toCgiHead } from './internals.js';
+import { emitResponseDrain, toCgiHead, writableState } from './internals.js';
 import type { ResponseSink } from './sink.js';
 
 /**
@@ -17,8 +17,8 @@ type EndingResponse = ServerResponse & { [kEnding]?: boolean };
 
 // Symbol-keyed so that module-level listeners reach them without a closure per socket, and
 // handlers that look at `req.socket` don't see them as API.
-const kDrained = Symbol('gw.drained');
 const kAfterFinish = Symbol('gw.afterFinish');
+const kEmitDrain = Symbol('gw.emitDrain');
 const kClosed = Symbol('gw.closed');
 
 /**
@@ -26,11 +26,15 @@ const kClosed = Symbol('gw.closed');
  * `res.socket` as node's are, with the connection facts handlers read (`remoteAddress`,
  * `remotePort`, `encrypted`, …).
  *
- * It is a real stream.Writable so that node's OutgoingMessage drives it exactly as it drives a
- * TCP socket (cork/uncork batching, `writableLength`, 'drain'); each flush becomes one
- * {@link ResponseSink.write} call. When the sink reports a full buffer, the flush's callback is
- * held until {@link GatewaySocket.sinkDrained}, so the Writable buffers later writes and
- * `res.write()` returns false exactly as it would on a slow TCP peer.
+ * It is a real stream.Writable (for code that treats `req.socket` as a stream: `finished()`,
+ * `destroy()`, 'close'), but the write path node's OutgoingMessage drives — `write()`, `cork()`,
+ * `uncork()`, `writableLength` — is its own: chunks are collected while corked and each flush
+ * becomes one {@link ResponseSink.write} call, without the Writable's per-chunk buffering,
+ * callbacks and ticks (measured: a quarter of the adapter's per-request garbage). The cork count
+ * is the Writable's own `_writableState.corked`, because OutgoingMessage#end sets it to 1 before
+ * its final uncork() (internals.ts). When the sink reports a full buffer, the flush's callbacks
+ * are held until {@link GatewaySocket.sinkDrained} and later writes are kept here, so
+ * `res.write()` returns false and 'drain' follows exactly as on a slow TCP peer.
  *
  * It also carries the request-body flow signal: node's IncomingMessage asks its socket to
  * `resume()` whenever its reader wants more (IncomingMessage#_read → readStart), which is where
@@ -52,8 +56,17 @@ export class GatewaySocket extends Writable {
   readonly #sink: ResponseSink;
   #res: EndingResponse | null = null;
   #req: IncomingMessage | null = null;
-  /** Callback of a flush the sink has not drained yet. */
-  #held: WriteCallback | null = null;
+  /** Chunks written since the last flush (while corked, or while the sink is behind). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Callbacks of the writes in #pending; null while there are none (the usual case but one). */
+  #pendingCallbacks: WriteCallback[] | null = null;
+  /** The sink returned false: its flush's callbacks wait here for sinkDrained(). */
+  #blocked = false;
+  #heldCallbacks: WriteCallback[] | null = null;
+  #heldBytes = 0;
+  /** A write() returned false: 'drain' is owed once everything reached the sink. */
+  #needDrain = false;
   #headPending: boolean;
   #lastFlushed = false;
   #closing = false;
@@ -75,7 +88,6 @@ export class GatewaySocket extends Writable {
     this.readableHighWaterMark = bodyHighWaterMark;
     this.#sink = sink;
     this.#headPending = sink.headFormat === 'cgi';
-    this.on('drain', onDrain);
     // Registered before node's response listener (attachSocket), as node's server registers its
     // own before it: on a lost connection the request is aborted first, then the response closes.
     this.on('close', onClose);
@@ -88,6 +100,16 @@ export class GatewaySocket extends Writable {
    */
   get readable(): boolean {
     return !this.destroyed;
+  }
+
+  /** Bytes written but not yet taken by the sink (buffered here, or held while it is behind). */
+  get gatewayWritableLength(): number {
+    return this.#pendingBytes + this.#heldBytes;
+  }
+
+  /** A write() returned false and 'drain' has not followed yet. */
+  get gatewayNeedDrain(): boolean {
+    return this.#needDrain && !this.destroyed;
   }
 
   /** Connects the request and response this socket serves (once, right after they exist). */
@@ -115,13 +137,43 @@ export class GatewaySocket extends Writable {
     return this;
   }
 
-  /** The sink can take more: releases the held flush (see {@link ResponseSink.write}). */
+  // biome-ignore lint/suspicious/noExplicitAny: net.Socket#write(chunk, encoding?, callback?) overloads
+  override write(chunk: any, encoding?: any, callback?: any): boolean {
+    if (typeof encoding === 'function') {
+      callback = encoding;
+      encoding = undefined;
+    }
+    if (this.destroyed || this.#sinkDone) {
+      if (typeof callback === 'function') process.nextTick(callback, writeAfterDestroy());
+      return false;
+    }
+    this.#enqueue(chunk, encoding, callback);
+    if (writableState(this).corked === 0 && !this.#blocked) this.#flush();
+    // Like a socket over its high-water mark: the writer should wait for 'drain'.
+    if (!this.#blocked && this.#pendingBytes < this.writableHighWaterMark) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  override cork(): void {
+    writableState(this).corked++;
+  }
+
+  override uncork(): void {
+    const state = writableState(this);
+    if (state.corked === 0) return;
+    state.corked--;
+    if (state.corked === 0 && !this.#blocked && !this.destroyed) this.#flush();
+  }
+
+  /** The sink can take more: releases the held callbacks and flushes what was written meanwhile. */
   sinkDrained(): void {
-    const held = this.#held;
-    if (held === null) return;
-    this.#held = null;
-    held(); // may flush buffered writes, and hold again
-    this.#closeIfComplete();
+    if (!this.#blocked) return;
+    this.#blocked = false;
+    this.#release();
+    if (this.destroyed) return;
+    if (this.#pendingBytes > 0 || this.#pendingCallbacks !== null || this.#endWaiting()) this.#flush();
+    else this.#drained();
   }
 
   /**
@@ -129,20 +181,14 @@ export class GatewaySocket extends Writable {
    * body was already flushed), the sink gets an empty final write now.
    */
   responseEnded(): void {
-    if (this.#lastFlushed || this.#sinkDone || this.destroyed || this.writableLength > 0 || this.#held !== null) return;
-    this.#lastFlushed = true;
-    if (this.#sink.write([], true)) this.#closeIfComplete();
-    else this.#held = noop;
+    if (this.#lastFlushed || this.#sinkDone || this.destroyed || this.#blocked || writableState(this).corked > 0) return;
+    this.#flush();
   }
 
   /** The gateway connection is gone: node:http's client-disconnect behaviour, no more sink calls. */
   serverAborted(): void {
     this.#sinkDone = true;
     this.destroy();
-  }
-
-  [kDrained](): void {
-    if (this.#res !== null) emitResponseDrain(this.#res);
   }
 
   /**
@@ -165,69 +211,115 @@ export class GatewaySocket extends Writable {
     if (req !== null && !req.destroyed && !this.#completed) req.destroy(connectionReset());
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
-    this.#flush([chunk], callback);
+  /** Writable.end(chunk) called on the socket itself (not node's path): same route as write(). */
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: WriteCallback): void {
+    this.write(chunk, encoding, callback);
   }
 
-  override _writev(chunks: { chunk: Buffer }[], callback: WriteCallback): void {
-    const buffers: Buffer[] = [];
-    for (let i = 0; i < chunks.length; i++) buffers.push((chunks[i] as { chunk: Buffer }).chunk);
-    this.#flush(buffers, callback);
-  }
-
-  #flush(chunks: Buffer[], callback: WriteCallback): void {
-    const res = this.#res;
-    // node writes nothing before assignSocket, and the response is bound before that.
-    const last = res !== null && (res[kEnding] === true || res.writableEnded);
-    const out: Buffer[] = [];
-    for (let i = 0; i < chunks.length; i++) {
-      let chunk = chunks[i] as Buffer;
-      if (chunk.length === 0) continue;
+  #enqueue(chunk: unknown, encoding: BufferEncoding | undefined, callback: WriteCallback | undefined): void {
+    let buf: Buffer;
+    if (typeof chunk === 'string') buf = Buffer.from(chunk, encoding ?? 'utf8');
+    else if (Buffer.isBuffer(chunk)) buf = chunk;
+    else if (chunk instanceof Uint8Array) buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else throw new TypeError('The "chunk" argument must be of type string or an instance of Buffer or Uint8Array');
+    if (buf.length > 0) {
       if (this.#headPending) {
-        const head = toCgiHead(chunk);
+        const head = toCgiHead(buf);
         if (head === null) {
-          callback();
           this.destroy(new GatewayError('GW_ERR_INTERNAL', 'node:http wrote a response head that does not start with "HTTP/1.1 "'));
           return;
         }
-        chunk = head;
+        buf = head;
         this.#headPending = false;
       }
-      out.push(chunk);
+      this.#pending.push(buf);
+      this.#pendingBytes += buf.length;
     }
+    if (typeof callback === 'function') (this.#pendingCallbacks ??= []).push(callback);
+  }
+
+  /** The response has ended but its end has not reached the sink yet. */
+  #endWaiting(): boolean {
+    const res = this.#res;
+    return !this.#lastFlushed && res !== null && res.writableEnded;
+  }
+
+  /** Hands what was written to the sink in one call: the response's last if it has ended. */
+  #flush(): void {
+    const res = this.#res;
+    // node writes nothing before assignSocket, and the response is bound before that.
+    const last = res !== null && (res[kEnding] === true || res.writableEnded);
+    const out = this.#pending;
+    const callbacks = this.#pendingCallbacks;
+    const bytes = this.#pendingBytes;
+    if (out.length > 0) this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#pendingCallbacks = null;
     if (this.#sinkDone || (out.length === 0 && !last)) {
-      callback();
+      if (callbacks !== null) process.nextTick(runCallbacks, callbacks);
       return;
     }
     const ok = this.#sink.write(out, last);
     if (last) this.#lastFlushed = true;
     if (ok) {
-      callback();
-      // After the callback: Writable runs the response's write callbacks ('finish' among them)
-      // on a tick it queued inside callback(), so before the close's.
-      this.#closeIfComplete();
+      // Before the close's tick: the response's 'finish' (a write callback) comes first.
+      if (callbacks !== null) process.nextTick(runCallbacks, callbacks);
+      this.#drained();
     } else {
-      this.#held = callback;
+      this.#blocked = true;
+      this.#heldCallbacks = callbacks;
+      this.#heldBytes = bytes;
     }
+  }
+
+  /** Runs the callbacks held while the sink was behind. */
+  #release(): void {
+    const held = this.#heldCallbacks;
+    this.#heldCallbacks = null;
+    this.#heldBytes = 0;
+    if (held !== null) process.nextTick(runCallbacks, held);
+  }
+
+  /**
+   * Everything reached the sink: 'drain' if a write() asked for it (on the next tick, as a
+   * Writable emits it: never from inside the write() that flushed), and the close if complete.
+   */
+  #drained(): void {
+    if (this.#needDrain && this.#pendingBytes === 0) {
+      this.#needDrain = false;
+      process.nextTick(emitDrain, this);
+    }
+    this.#closeIfComplete();
+  }
+
+  [kEmitDrain](): void {
+    if (this.destroyed) return;
+    this.emit('drain');
+    if (this.#res !== null) emitResponseDrain(this.#res);
   }
 
   /** Once the last write went out and nothing is held: close, after 'finish' (queued before). */
   #closeIfComplete(): void {
-    if (this.#lastFlushed && this.#held === null && !this.#closing) {
+    if (this.#lastFlushed && !this.#blocked && !this.#closing) {
       this.#closing = true;
       process.nextTick(closeAfterFinish, this);
     }
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#completed = this.#lastFlushed && this.#held === null;
+    this.#completed = this.#lastFlushed && !this.#blocked;
     if (!this.#completed && !this.#sinkDone) {
       this.#sinkDone = true;
       this.#sink.abort(error ?? undefined);
     }
-    const held = this.#held;
-    this.#held = null;
-    if (held !== null) held();
+    // As a Writable does: what the sink took completes, what it never got fails.
+    this.#blocked = false;
+    this.#release();
+    const unsent = this.#pendingCallbacks;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#pendingCallbacks = null;
+    if (unsent !== null) process.nextTick(runCallbacks, unsent, writeAfterDestroy());
     // No error to the Writable: nobody listens for 'error' on this socket (node's server swallows
     // socket errors too, socketOnError). 'close' follows on the next tick.
     callback();
@@ -267,14 +359,35 @@ export class GatewaySocket extends Writable {
   }
 }
 
-function noop(): void {}
+// node's Writable defines these as accessors; ours report this socket's own buffering (see the class).
+Object.defineProperties(GatewaySocket.prototype, {
+  writableLength: {
+    get(this: GatewaySocket) {
+      return this.gatewayWritableLength;
+    },
+  },
+  writableNeedDrain: {
+    get(this: GatewaySocket) {
+      return this.gatewayNeedDrain;
+    },
+  },
+});
 
-function onDrain(this: GatewaySocket): void {
-  this[kDrained]();
+function runCallbacks(callbacks: WriteCallback[], error: Error | null = null): void {
+  for (const callback of callbacks) callback(error);
+}
+
+/** What a write to a destroyed socket reports (node's ERR_STREAM_DESTROYED). */
+function writeAfterDestroy(): Error {
+  return Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
 }
 
 function onClose(this: GatewaySocket): void {
   this[kClosed]();
+}
+
+function emitDrain(socket: GatewaySocket): void {
+  socket[kEmitDrain]();
 }
 
 function closeAfterFinish(socket: GatewaySocket): void {

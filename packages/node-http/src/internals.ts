@@ -30,6 +30,9 @@
  *    the documented `writableNeedDrain`); node's server clears it and emits 'drain' when the
  *    connection drains (_http_server.js socketOnDrain). We do the same, finding the symbol by its
  *    description on a probe response.
+ * 6. Writable's `_writableState.corked` is the cork count. GatewaySocket has its own write path
+ *    but keeps its count in this field, because OutgoingMessage#end sets it to 1 before its last
+ *    uncork() ("fully uncork"). It is a plain field of WritableState on node 20–24.
  */
 import { type IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -76,6 +79,11 @@ export function toCgiHead(head: Buffer): Buffer | null {
 export function setRequestHeaders(req: IncomingMessage, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
   (req as unknown as { _addHeaderLines(lines: string[], count: number): void })._addHeaderLines(rawHeaders, rawHeaders.length);
   req.headers = headers;
+}
+
+/** See 6. above: the Writable state object whose `corked` field counts cork() calls. */
+export function writableState(stream: Writable): { corked: number } {
+  return (stream as unknown as { _writableState: { corked: number } })._writableState;
 }
 
 /** See 5. above; undefined if a future node renames it (then 'drain' still fires, see below). */

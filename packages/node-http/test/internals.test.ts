@@ -5,7 +5,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { attachSocket, emitResponseDrain, setRequestHeaders, suppressFraming, toCgiHead } from '../src/internals.js';
+import { attachSocket, emitResponseDrain, setRequestHeaders, suppressFraming, toCgiHead, writableState } from '../src/internals.js';
 
 /** A Writable that records what node writes, and when (synchronously or not). */
 class RecordingSocket extends Writable {
@@ -153,5 +153,30 @@ describe('response drain (5)', () => {
     expect([drains, res.writableNeedDrain]).toEqual([1, false]);
     emitResponseDrain(res);
     expect(drains).toBe(1);
+  });
+});
+
+describe('cork count (6)', () => {
+  test('end() sets _writableState.corked to 1 and uncorks once: a socket counting in that field sees one flush', () => {
+    const { res, socket } = response();
+    const corks: number[] = [];
+    const flushes: number[] = [];
+    // What GatewaySocket does: its own write path, its count in the Writable's field.
+    socket.cork = () => {
+      writableState(socket).corked++;
+    };
+    socket.uncork = () => {
+      const state = writableState(socket);
+      corks.push(state.corked);
+      if (state.corked > 0 && --state.corked === 0) flushes.push(socket.writableLength);
+    };
+    res.cork();
+    res.cork(); // two levels, as an app (or compression middleware) may leave behind
+    res.write('a');
+    res.end('b');
+    // end() forced the count to 1 before its last uncork(), so that one flushed despite two corks.
+    expect(corks.at(-1)).toBe(1);
+    expect(flushes).toHaveLength(1);
+    expect(writableState(socket).corked).toBe(0);
   });
 });

@@ -2,20 +2,28 @@ import type { Socket } from 'node:net';
 
 type WriteCallback = (err?: Error | null) => void;
 
-/** A queued piece of one request's output, with the callback to run once it reaches the socket. */
+/** A queued piece of one request's output, with what to run once it reaches the socket. */
 interface Pending {
   bufs: Buffer[];
   bytes: number;
+  /** The lane's last piece: {@link OutputLane.finalWritten} runs once it is handed to the socket. */
+  final: boolean;
   cb: WriteCallback | undefined;
 }
 
-/** One request's lane in the connection's output. */
+/**
+ * One request's lane in the connection's output. A FastCGI request is its own lane (no separate
+ * object, queue or closures per request on the hot path): the queue is only made when the socket
+ * is behind.
+ */
 export interface OutputLane {
-  /** Output waiting for the socket, oldest first. */
-  readonly queue: Pending[];
-  queuedBytes: number;
+  /** Output waiting for the socket, oldest first; null while nothing ever had to wait. */
+  laneQueue: Pending[] | null;
+  laneQueuedBytes: number;
   /** Called when the lane may write again after a write returned false. */
-  onDrain: (() => void) | undefined;
+  laneDrained(): void;
+  /** Called once the lane's final piece was handed to the socket, or dropped with the connection. */
+  finalWritten(): void;
 }
 
 /**
@@ -26,6 +34,10 @@ export interface OutputLane {
  * nothing. Once the socket needs draining, each request's output waits in its own lane and, on
  * every 'drain', lanes are served round-robin one piece at a time: a request writing a large body
  * cannot starve the others, and each request feels backpressure on its own writes.
+ *
+ * "Handed to the socket" is the moment `socket.write()` accepted the bytes: the socket keeps them
+ * in order from then on, so a request may be reported written right away — without a write
+ * callback per response, which costs node a closure and a tick.
  */
 export class OutputQueue {
   readonly #socket: Socket;
@@ -33,8 +45,8 @@ export class OutputQueue {
   /** Lanes with queued output, in round-robin order. */
   readonly #busy: OutputLane[] = [];
   #next = 0;
-  /** Lanes whose last write returned false and that wait for onDrain. */
-  readonly #waiting = new Set<OutputLane>();
+  /** Lanes whose last write returned false and that wait for laneDrained; made on first use. */
+  #waiting: Set<OutputLane> | null = null;
   #closed = false;
 
   constructor(socket: Socket, laneHighWaterMark: number) {
@@ -43,23 +55,19 @@ export class OutputQueue {
     socket.on('drain', () => this.#flush());
   }
 
-  /** A new lane for one request. */
-  open(): OutputLane {
-    return { queue: [], queuedBytes: 0, onDrain: undefined };
-  }
-
   /** Retires a lane (request finished or aborted); output still queued is dropped. */
   close(lane: OutputLane): void {
+    this.#waiting?.delete(lane);
+    const queue = lane.laneQueue;
+    if (queue === null || queue.length === 0) return;
     const i = this.#busy.indexOf(lane);
     if (i >= 0) {
       this.#busy.splice(i, 1);
       if (this.#next > i) this.#next--;
     }
-    this.#waiting.delete(lane);
-    const dropped = lane.queue.splice(0);
-    lane.queuedBytes = 0;
-    lane.onDrain = undefined;
-    for (const p of dropped) p.cb?.(null);
+    const dropped = queue.splice(0);
+    lane.laneQueuedBytes = 0;
+    for (const p of dropped) settle(lane, p.final, p.cb);
   }
 
   /** The socket is gone: nothing more is written; queued callbacks are released. */
@@ -67,50 +75,52 @@ export class OutputQueue {
     if (this.#closed) return;
     this.#closed = true;
     for (const lane of [...this.#busy]) this.close(lane);
-    this.#waiting.clear();
+    this.#waiting?.clear();
   }
 
   /** True when the lane has nothing queued. */
   idle(lane: OutputLane): boolean {
-    return lane.queue.length === 0;
+    return lane.laneQueue === null || lane.laneQueue.length === 0;
   }
 
   /**
    * Writes `bufs` for `lane`, or queues them behind the lane's earlier output. Returns false when
-   * the lane should wait for its `onDrain` before writing more. `cb` runs once the bytes were
-   * handed to the socket, or were dropped because the connection or the lane closed.
+   * the lane should wait for `laneDrained` before writing more. When `final`, the lane's
+   * `finalWritten` runs once the bytes were handed to the socket (synchronously when they go
+   * straight through) or dropped because the connection or the lane closed; `cb` likewise.
    */
-  write(lane: OutputLane, bufs: Buffer[], bytes: number, cb?: WriteCallback): boolean {
+  write(lane: OutputLane, bufs: Buffer[], bytes: number, final = false, cb?: WriteCallback): boolean {
     if (this.#closed || this.#socket.destroyed) {
-      if (cb) queueMicrotask(() => cb(null));
+      if (final || cb) queueMicrotask(() => settle(lane, final, cb));
       return true;
     }
-    if (lane.queue.length === 0 && !this.#socket.writableNeedDrain) {
-      this.#writeNow(bufs, cb);
+    const queue = lane.laneQueue;
+    if ((queue === null || queue.length === 0) && !this.#socket.writableNeedDrain) {
+      this.#writeNow(bufs);
+      settle(lane, final, cb);
       if (!this.#socket.writableNeedDrain) return true;
-      this.#waiting.add(lane);
+      (this.#waiting ??= new Set()).add(lane);
       return false;
     }
-    lane.queue.push({ bufs, bytes, cb });
-    lane.queuedBytes += bytes;
-    if (lane.queue.length === 1) this.#busy.push(lane);
-    if (lane.queuedBytes >= this.#laneHighWaterMark || this.#socket.writableNeedDrain) {
-      this.#waiting.add(lane);
+    (lane.laneQueue ??= []).push({ bufs, bytes, final, cb });
+    lane.laneQueuedBytes += bytes;
+    if (lane.laneQueue.length === 1) this.#busy.push(lane);
+    if (lane.laneQueuedBytes >= this.#laneHighWaterMark || this.#socket.writableNeedDrain) {
+      (this.#waiting ??= new Set()).add(lane);
       return false;
     }
     return true;
   }
 
-  #writeNow(bufs: Buffer[], cb?: WriteCallback): void {
+  #writeNow(bufs: Buffer[]): void {
     const socket = this.#socket;
     if (bufs.length === 1) {
-      socket.write(bufs[0] as Buffer, cb);
+      socket.write(bufs[0] as Buffer);
       return;
     }
     // One syscall for header, payload and padding pieces (writev under cork).
     socket.cork();
-    for (let i = 0; i < bufs.length - 1; i++) socket.write(bufs[i] as Buffer);
-    socket.write(bufs[bufs.length - 1] as Buffer, cb);
+    for (let i = 0; i < bufs.length; i++) socket.write(bufs[i] as Buffer);
     socket.uncork();
   }
 
@@ -119,17 +129,25 @@ export class OutputQueue {
     while (!this.#closed && this.#busy.length > 0 && !this.#socket.writableNeedDrain) {
       if (this.#next >= this.#busy.length) this.#next = 0;
       const lane = this.#busy[this.#next] as OutputLane;
-      const piece = lane.queue.shift() as Pending;
-      lane.queuedBytes -= piece.bytes;
-      this.#writeNow(piece.bufs, piece.cb);
-      if (lane.queue.length === 0) this.#busy.splice(this.#next, 1);
+      const queue = lane.laneQueue as Pending[];
+      const piece = queue.shift() as Pending;
+      lane.laneQueuedBytes -= piece.bytes;
+      this.#writeNow(piece.bufs);
+      if (queue.length === 0) this.#busy.splice(this.#next, 1);
       else this.#next++;
+      settle(lane, piece.final, piece.cb);
     }
-    if (this.#closed || this.#socket.writableNeedDrain) return;
-    for (const lane of [...this.#waiting]) {
-      if (lane.queuedBytes >= this.#laneHighWaterMark) continue;
-      this.#waiting.delete(lane);
-      lane.onDrain?.();
+    const waiting = this.#waiting;
+    if (this.#closed || this.#socket.writableNeedDrain || waiting === null || waiting.size === 0) return;
+    for (const lane of [...waiting]) {
+      if (lane.laneQueuedBytes >= this.#laneHighWaterMark) continue;
+      waiting.delete(lane);
+      lane.laneDrained();
     }
   }
+}
+
+function settle(lane: OutputLane, final: boolean, cb: WriteCallback | undefined): void {
+  cb?.(null);
+  if (final) lane.finalWritten();
 }

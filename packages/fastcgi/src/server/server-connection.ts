@@ -6,7 +6,7 @@ import { encodeGetValuesResult } from '../name-value-encoder.js';
 import { RecordDecoder, type RecordDecoderHandler, type RecordDecoderOptions, type RecordHeader } from '../record-decoder.js';
 import { encodeUnknownType } from '../record-encoder.js';
 import type { RequestExchange } from '@gw/core';
-import { OutputQueue } from './output-queue.js';
+import { type OutputLane, OutputQueue } from './output-queue.js';
 import { FastCgiRequest, type RequestHost } from './server-request.js';
 import type { ServerLimits } from './server-options.js';
 
@@ -54,14 +54,13 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #idleWanted = false;
   /** Requests begun in the current chunk whose PARAMS may still be incomplete after it. */
   readonly #awaitingParams: FastCgiRequest[] = [];
-  /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE). */
-  readonly #management;
+  /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE): no drain or completion to report. */
+  readonly #management: OutputLane = { laneQueue: null, laneQueuedBytes: 0, laneDrained() {}, finalWritten() {} };
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket;
     this.#host = host;
     this.output = new OutputQueue(socket, host.limits.outputHighWaterMark);
-    this.#management = this.output.open();
     this.#decoder = new RecordDecoder(this, host.decoderOptions);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
@@ -389,11 +388,17 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   }
 }
 
-/** CONTENT_LENGTH as a number when it is a plain decimal, else undefined (nginx sends ""). */
+/** CONTENT_LENGTH as a number when it is 1–15 decimal digits, else undefined (nginx sends ""). */
 function contentLengthOf(params: ParamList): number | undefined {
   const raw = params.get('CONTENT_LENGTH');
-  if (raw === undefined || raw === '' || !/^[0-9]{1,15}$/.test(raw)) return undefined;
-  return Number(raw);
+  if (raw === undefined || raw.length === 0 || raw.length > 15) return undefined;
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const d = raw.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function tooLarge(request: FastCgiRequest, max: number): GatewayError {

@@ -1,10 +1,12 @@
 import { Readable, Writable } from 'node:stream';
 import type { ParamList } from '@gw/core';
 import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, ProtocolStatus, RecordType, Role } from '../constants.js';
-import { encodeEndRequest, encodeStreamEnd, frameStream, measureStream, writeStreamInto } from '../record-encoder.js';
+import { encodeEndRequest, frameStream, measureStream, writeStreamInto } from '../record-encoder.js';
 import { paddingFor, writeHeader } from '../record-header.js';
 import { NULL_EXCHANGE, type RequestExchange, type RequestSink } from '@gw/core';
 import type { OutputLane, OutputQueue } from './output-queue.js';
+
+type Pending = NonNullable<OutputLane['laneQueue']>[number];
 
 /** What a request needs from its connection. */
 export interface RequestHost {
@@ -30,7 +32,7 @@ const P_DONE = 4; // END_REQUEST written or request dropped
  * writes to. Output becomes STDOUT records; the end of the response adds the empty STDOUT (and
  * STDERR, if used) and END_REQUEST, in the same socket write as the last bytes when possible.
  */
-export class FastCgiRequest implements RequestSink {
+export class FastCgiRequest implements RequestSink, OutputLane {
   readonly headFormat = 'cgi' as const;
   readonly requestId: number;
   readonly role: number;
@@ -53,8 +55,11 @@ export class FastCgiRequest implements RequestSink {
    */
   incompleteBody = false;
 
+  /** This request's lane in the connection's output (see OutputQueue); a queue only when behind. */
+  laneQueue: Pending[] | null = null;
+  laneQueuedBytes = 0;
+
   readonly #host: RequestHost;
-  readonly #lane: OutputLane;
   #phase = P_PARAMS;
   #stderr: Writable | null = null;
   #stderrUsed = false;
@@ -68,8 +73,16 @@ export class FastCgiRequest implements RequestSink {
     this.requestId = requestId;
     this.role = role;
     this.keepConn = keepConn;
-    this.#lane = host.output.open();
-    this.#lane.onDrain = () => this.exchange.drain();
+  }
+
+  /** OutputLane: the socket drained after a write of ours returned false. */
+  laneDrained(): void {
+    this.exchange.drain();
+  }
+
+  /** OutputLane: END_REQUEST went to the socket (or the connection is gone). */
+  finalWritten(): void {
+    this.#host.requestDone(this);
   }
 
   /** True once PARAMS ended and the request was handed to the application. */
@@ -164,7 +177,7 @@ export class FastCgiRequest implements RequestSink {
           if (this.#phase === P_DONE || chunk.length === 0) return cb();
           this.#stderrUsed = true;
           const bufs = frameStream(RecordType.STDERR, this.requestId, chunk);
-          this.#host.output.write(this.#lane, bufs, chunk.length, () => cb());
+          this.#host.output.write(this, bufs, chunk.length, false, cb);
         },
       });
     }
@@ -179,7 +192,7 @@ export class FastCgiRequest implements RequestSink {
     for (const c of chunks) bytes += c.length;
     if (end) return this.#writeLast(chunks, bytes);
     if (bytes === 0) return true;
-    return this.#host.output.write(this.#lane, this.#frame(chunks, bytes), bytes);
+    return this.#host.output.write(this, this.#frame(chunks, bytes), bytes);
   }
 
   abort(_error: Error | undefined): void {
@@ -207,9 +220,9 @@ export class FastCgiRequest implements RequestSink {
     if (this.#phase === P_DONE) return;
     this.#phase = P_DONE;
     this.clearTimer();
-    this.#host.output.close(this.#lane);
+    this.#host.output.close(this);
     const end = encodeEndRequest(this.requestId, appStatus, protocolStatus);
-    this.#host.output.write(this.#lane, [end], end.length, () => this.#host.requestDone(this));
+    this.#host.output.write(this, [end], end.length, true);
   }
 
   /** The connection is gone: forget the request without writing anything. */
@@ -217,7 +230,7 @@ export class FastCgiRequest implements RequestSink {
     if (this.#phase === P_DONE) return;
     this.#phase = P_DONE;
     this.clearTimer();
-    this.#host.output.close(this.#lane);
+    this.#host.output.close(this);
     this.#stderr?.destroy();
     this.#data?.destroy();
   }
@@ -234,41 +247,65 @@ export class FastCgiRequest implements RequestSink {
     return out;
   }
 
-  /** Last bytes + empty STDOUT (+ empty STDERR) + END_REQUEST, in one write when small. */
+  /**
+   * Last bytes + empty STDOUT (+ empty STDERR) + END_REQUEST, in one buffer and one socket write
+   * when small; the terminators are written straight into that buffer.
+   */
   #writeLast(chunks: Buffer[], bytes: number): boolean {
     this.#phase = P_DONE;
     this.clearTimer();
     const id = this.requestId;
-    const tail: Buffer[] = [];
-    tail.push(encodeStreamEnd(RecordType.STDOUT, id));
-    if (this.#stderrUsed) tail.push(encodeStreamEnd(RecordType.STDERR, id));
-    tail.push(encodeEndRequest(id, this.appStatus, ProtocolStatus.REQUEST_COMPLETE));
+    const stderrUsed = this.#stderrUsed;
     let bufs: Buffer[];
     if (bytes <= SMALL_RESPONSE) {
-      bufs = [encodeInto(id, chunks, bytes, tail)];
+      bufs = [encodeInto(id, chunks, bytes, tailLength(stderrUsed), stderrUsed, this.appStatus)];
     } else {
       bufs = this.#frame(chunks, bytes);
-      bufs.push(...tail);
+      const tail = Buffer.allocUnsafe(tailLength(stderrUsed));
+      writeTail(tail, 0, id, stderrUsed, this.appStatus);
+      bufs.push(tail);
     }
-    const done = () => this.#host.requestDone(this);
-    const ok = this.#host.output.write(this.#lane, bufs, bytes, done);
+    const ok = this.#host.output.write(this, bufs, bytes, true);
     this.#stderr?.end();
     return ok;
   }
 }
 
+/** Bytes of the response's tail: empty STDOUT, empty STDERR if used, END_REQUEST (spec §5.3, §5.5). */
+function tailLength(stderrUsed: boolean): number {
+  return HEADER_LENGTH + (stderrUsed ? HEADER_LENGTH : 0) + HEADER_LENGTH + 8;
+}
+
+/** Writes the tail {@link tailLength} measures at `at`; returns the offset after it. */
+function writeTail(out: Buffer, at: number, requestId: number, stderrUsed: boolean, appStatus: number): number {
+  writeHeader(out, at, RecordType.STDOUT, requestId, 0, 0);
+  at += HEADER_LENGTH;
+  if (stderrUsed) {
+    writeHeader(out, at, RecordType.STDERR, requestId, 0, 0);
+    at += HEADER_LENGTH;
+  }
+  // FCGI_EndRequestBody: appStatus (u32, a negative exit code wraps like a C int cast),
+  // protocolStatus, 3 reserved bytes.
+  writeHeader(out, at, RecordType.END_REQUEST, requestId, 8, 0);
+  out.writeUInt32BE(appStatus >>> 0, at + HEADER_LENGTH);
+  out[at + 12] = ProtocolStatus.REQUEST_COMPLETE;
+  out[at + 13] = 0;
+  out[at + 14] = 0;
+  out[at + 15] = 0;
+  return at + HEADER_LENGTH + 8;
+}
+
 /**
- * Copies `chunks`, framed as one stream of STDOUT records, then `tail`, into one new buffer:
- * consecutive chunks are treated as one payload (records of up to 65528 bytes, 8-byte aligned).
+ * Copies `chunks`, framed as one stream of STDOUT records, into one new buffer — consecutive
+ * chunks are treated as one payload (records of up to 65528 bytes, 8-byte aligned) — followed,
+ * when `tailBytes` > 0, by the response's tail (see {@link writeTail}).
  */
-function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tail: Buffer[] = []): Buffer {
-  let tailBytes = 0;
-  for (const t of tail) tailBytes += t.length;
+function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tailBytes = 0, stderrUsed = false, appStatus = 0): Buffer {
   const out = Buffer.allocUnsafe(measureStream(bytes) + tailBytes);
   let at = 0;
   if (chunks.length === 1) {
     at = writeStreamInto(out, 0, RecordType.STDOUT, requestId, chunks[0] as Buffer);
-  } else {
+  } else if (bytes > 0) {
     let ci = 0; // current chunk
     let co = 0; // offset in it
     let left = bytes;
@@ -295,9 +332,6 @@ function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tail: Bu
       left -= size;
     }
   }
-  for (const t of tail) {
-    t.copy(out, at);
-    at += t.length;
-  }
+  if (tailBytes > 0) writeTail(out, at, requestId, stderrUsed, appStatus);
   return out;
 }
