@@ -16,6 +16,8 @@ const [protocol, socketPath, connectionsArg, secondsArg] = process.argv.slice(2)
 const requestBytes = Buffer.from(process.env.RAW_REQUEST_HEX ?? '', 'hex');
 if (requestBytes.length === 0) throw new Error('RAW_REQUEST_HEX is not set');
 const deadline = Date.now() + Number(secondsArg) * 1000;
+/** RAW_MAX_REQUESTS: stop after this many responses (for instruction counts under valgrind). */
+const maxRequests = Number(process.env.RAW_MAX_REQUESTS ?? Infinity);
 let requests = 0;
 let errors = 0;
 
@@ -57,7 +59,7 @@ function runConnection() {
       requests++;
       chunks = [];
       size = 0;
-      if (Date.now() < deadline) socket.write(requestBytes);
+      if (Date.now() < deadline && requests < maxRequests) socket.write(requestBytes);
       else socket.end();
     });
     socket.on('error', () => errors++);

@@ -24,12 +24,17 @@ export interface CgiHeaders {
  *   unknown (nginx unbuffered, Apache streaming > 16 KiB) it is kept as `chunked`, which is what
  *   node:http shows for such a request; without it, body parsers that look for a body with
  *   `content-length` or `transfer-encoding` (type-is `hasBody`, Fastify) would skip the body.
+ *
+ * `contentType` / `contentLength` are the indexes of the last CONTENT_TYPE / CONTENT_LENGTH
+ * (-1 = absent) when the caller already knows them (`CgiRequest` carries them).
  */
-export function readCgiHeaders(params: ParamList): CgiHeaders {
+export function readCgiHeaders(
+  params: ParamList,
+  contentType: number = params.lastIndexOf('CONTENT_TYPE'),
+  contentLength: number = params.lastIndexOf('CONTENT_LENGTH'),
+): CgiHeaders {
   const headers: IncomingHttpHeaders = {};
   const rawHeaders: string[] = [];
-  const contentType = params.lastIndexOf('CONTENT_TYPE');
-  const contentLength = params.lastIndexOf('CONTENT_LENGTH');
   const lengthKnown = contentLength >= 0 && params.value(contentLength) !== '';
   const n = params.length;
   for (let i = 0; i < n; i++) {

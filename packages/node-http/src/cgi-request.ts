@@ -31,6 +31,12 @@ export interface CgiRequest {
   contentLength: number | undefined;
   /** Host for absolute URLs: HTTP_HOST, else SERVER_NAME[:SERVER_PORT]; undefined when neither. */
   host: string | undefined;
+  /**
+   * Where CONTENT_TYPE and CONTENT_LENGTH are in the params (last occurrence; -1 = absent), so
+   * that {@link readCgiHeaders} need not search for them again.
+   */
+  contentTypeIndex: number;
+  contentLengthIndex: number;
 }
 
 /** Code of the error thrown for CGI variables that cannot describe an HTTP request. */
@@ -60,29 +66,43 @@ export function readCgiRequest(params: ParamList): CgiRequest {
   let scheme = -1;
   let contentLength = -1;
   let httpHost = -1;
+  let contentType = -1;
   const n = params.length;
+  // Dispatch on the length first: names are fresh strings (no interned identity to compare), and
+  // most variables (DOCUMENT_ROOT, SERVER_SOFTWARE, the HTTP_* headers) match nothing here, so
+  // they should cost one or two comparisons, not one per case.
   for (let i = 0; i < n; i++) {
     const name = params.name(i);
-    // Most variables are HTTP_* headers; only HTTP_HOST matters here.
-    if (name.charCodeAt(0) === 0x48 /* H */ && name.length !== 5) {
-      if (name === 'HTTP_HOST') httpHost = i;
-      continue;
-    }
-    switch (name) {
-      case 'REQUEST_METHOD': method = i; break;
-      case 'REQUEST_URI': requestUri = i; break;
-      case 'SCRIPT_NAME': scriptName = i; break;
-      case 'PATH_INFO': pathInfo = i; break;
-      case 'QUERY_STRING': queryString = i; break;
-      case 'SERVER_PROTOCOL': protocol = i; break;
-      case 'REMOTE_ADDR': remoteAddr = i; break;
-      case 'REMOTE_PORT': remotePort = i; break;
-      case 'SERVER_ADDR': serverAddr = i; break;
-      case 'SERVER_PORT': serverPort = i; break;
-      case 'SERVER_NAME': serverName = i; break;
-      case 'HTTPS': https = i; break;
-      case 'REQUEST_SCHEME': scheme = i; break;
-      case 'CONTENT_LENGTH': contentLength = i; break;
+    switch (name.length) {
+      case 5:
+        if (name === 'HTTPS') https = i;
+        break;
+      case 9:
+        if (name === 'PATH_INFO') pathInfo = i;
+        else if (name === 'HTTP_HOST') httpHost = i;
+        break;
+      case 11:
+        if (name.charCodeAt(0) === 0x52 /* R */) {
+          if (name === 'REQUEST_URI') requestUri = i;
+          else if (name === 'REMOTE_ADDR') remoteAddr = i;
+          else if (name === 'REMOTE_PORT') remotePort = i;
+        } else if (name === 'SCRIPT_NAME') scriptName = i;
+        else if (name === 'SERVER_ADDR') serverAddr = i;
+        else if (name === 'SERVER_PORT') serverPort = i;
+        else if (name === 'SERVER_NAME') serverName = i;
+        break;
+      case 12:
+        if (name === 'QUERY_STRING') queryString = i;
+        else if (name === 'CONTENT_TYPE') contentType = i;
+        break;
+      case 14:
+        if (name === 'REQUEST_METHOD') method = i;
+        else if (name === 'CONTENT_LENGTH') contentLength = i;
+        else if (name === 'REQUEST_SCHEME') scheme = i;
+        break;
+      case 15:
+        if (name === 'SERVER_PROTOCOL') protocol = i;
+        break;
     }
   }
 
@@ -107,6 +127,8 @@ export function readCgiRequest(params: ParamList): CgiRequest {
     encrypted: isOn(https < 0 ? '' : params.value(https)) || (scheme >= 0 && params.value(scheme).toLowerCase() === 'https'),
     contentLength: contentLength < 0 ? undefined : parseContentLength(params.value(contentLength)),
     host: httpHost >= 0 && params.value(httpHost) !== '' ? params.value(httpHost) : serverHost(params, serverName, localPort),
+    contentTypeIndex: contentType,
+    contentLengthIndex: contentLength,
   };
 }
 

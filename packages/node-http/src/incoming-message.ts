@@ -42,7 +42,7 @@ export class GatewayIncomingMessage extends IncomingMessage {
     this.httpVersionMinor = request.httpVersionMinor;
     this.cgiParams = params;
     this.gateway = gateway;
-    const { headers, rawHeaders } = readCgiHeaders(params);
+    const { headers, rawHeaders } = readCgiHeaders(params, request.contentTypeIndex, request.contentLengthIndex);
     setRequestHeaders(this, headers, rawHeaders);
   }
 }
