@@ -5,11 +5,13 @@
  *
  * gw is measured twice: decode only (ParamList, strings not built) and decode + `toArray()` (every
  * name and value made a string), because llhttp, the anchor, always builds header strings.
- * Targets: gw ≥ 30 × fastcgi-stream; aim gw ≥ 1.0 × llhttp.
+ * Targets: gw ≥ 30 × fastcgi-stream; aim gw ≥ 1.0 × llhttp. The pair-walk floor (reads only
+ * headers and pair lengths) shows how much of the time is reading the bytes at all.
  */
 import type { ParamList } from '@gw/core';
 import { RecordDecoder, RecordType } from '@gw/fastcgi';
 import { decodeWithFastcgiStream } from './anchors/fastcgi-stream-driver.js';
+import { PairWalker } from './anchors/pair-walk.js';
 import { fcgiRequest, nginxParams, packed, REQUEST_COUNT, requests } from './fixtures.js';
 import { type BenchCase, check, finish, runSuite, type Target } from './harness.js';
 import { averageBytes, checkParams, firstParams, httpRequests, lastParams, llhttpCase } from './request-cases.js';
@@ -85,6 +87,28 @@ function fastcgiStreamCase(chunks: readonly Buffer[]): BenchCase {
   };
 }
 
+/** The pair-walk floor over `chunks` (anchors/pair-walk.ts): one walker per op, like a decoder. */
+function pairWalkCase(chunks: readonly Buffer[]): BenchCase {
+  const walk = (): PairWalker => {
+    const w = new PairWalker();
+    for (const c of chunks) w.push(c);
+    return w;
+  };
+  return {
+    name: PAIR_WALK,
+    units: REQUEST_COUNT,
+    run: () => walk().pairs,
+    verify() {
+      const w = walk();
+      // The packed stream may skip a few records cut by chunk boundaries (see pair-walk.ts).
+      check(w.records === REQUEST_COUNT * 4, `pair-walk saw ${w.records} records`);
+      check(w.pairs >= REQUEST_COUNT * firstParams.length * 0.95, `pair-walk saw ${w.pairs} pairs`);
+    },
+    note: 'reads record headers and pair length prefixes only, builds nothing: the floor for any decoder on these bytes',
+  };
+}
+
+const PAIR_WALK = 'pair-walk (floor)';
 const GW_LAZY = 'gw RecordDecoder (ParamList, lazy)';
 const GW_STRINGS = 'gw RecordDecoder + toArray()';
 const LLHTTP = 'node llhttp (HTTP/1.1, header strings)';
@@ -102,10 +126,10 @@ runSuite(
     title: `FastCGI requests, packed: ${REQUEST_COUNT} requests in 64 KiB chunks`,
     description: `${sizes} ${packedFcgi.length} FastCGI chunks, ${packedHttp.length} HTTP chunks (pipelined). One decoder/parser per op.`,
     unit: 'req',
-    anchors: [LLHTTP, 'fastcgi-stream'],
+    anchors: [LLHTTP, 'fastcgi-stream', PAIR_WALK],
     targets,
   },
-  [gwCase(GW_LAZY, packedFcgi, false), gwCase(GW_STRINGS, packedFcgi, true), fastcgiStreamCase(packedFcgi), llhttpCase(LLHTTP, packedHttp)],
+  [gwCase(GW_LAZY, packedFcgi, false), gwCase(GW_STRINGS, packedFcgi, true), fastcgiStreamCase(packedFcgi), llhttpCase(LLHTTP, packedHttp), pairWalkCase(packedFcgi)],
 );
 
 runSuite(
@@ -113,9 +137,9 @@ runSuite(
     title: `FastCGI requests, one request per chunk: ${REQUEST_COUNT} pushes`,
     description: `${sizes} Every request is its own push (a kept-alive connection, one read per request).`,
     unit: 'req',
-    anchors: [LLHTTP, 'fastcgi-stream'],
+    anchors: [LLHTTP, 'fastcgi-stream', PAIR_WALK],
     targets,
   },
-  [gwCase(GW_LAZY, fcgiRequests, false), gwCase(GW_STRINGS, fcgiRequests, true), fastcgiStreamCase(fcgiRequests), llhttpCase(LLHTTP, httpRequests)],
+  [gwCase(GW_LAZY, fcgiRequests, false), gwCase(GW_STRINGS, fcgiRequests, true), fastcgiStreamCase(fcgiRequests), llhttpCase(LLHTTP, httpRequests), pairWalkCase(fcgiRequests)],
 );
 finish();

@@ -21,10 +21,20 @@ interface MoreSegments {
   starts: number[];
   ends: number[];
   strings: (string | undefined)[];
+  /** Index of the first pair of each segment: pairs of a segment are consecutive. */
+  firstPairs: number[];
 }
 
+/** Numbers per pair in the pair table: nameStart, nameLength, valueStart, valueLength. */
+const PAIR_SLOTS = 4;
+/** The pair table is never preallocated beyond this many pairs (a hint is only a hint). */
+const MAX_PREALLOCATED_PAIRS = 4096;
+
 export class ParamList {
-  /** Per pair: nameStart, nameLength, valueStart, valueLength, segment index. */
+  /**
+   * Per pair: nameStart, nameLength, valueStart, valueLength. The segment of a pair is not stored
+   * per pair: segments hold consecutive pairs, so it follows from each segment's first pair.
+   */
   #pairs: number[];
   /**
    * Segments: runs of pairs in one buffer, with the byte range the pairs span and that range
@@ -38,19 +48,24 @@ export class ParamList {
   #str0: string | undefined = undefined;
   #more: MoreSegments | null = null;
   #segments = 0;
+  /**
+   * The buffer of the last segment while that segment can still grow (its string not made yet),
+   * else null; with #openStart, the one test `addView` makes for a pair next to the previous one.
+   */
+  #openBuf: Buffer | null = null;
+  #openStart = 0;
   #names: (string | undefined)[] | null = null;
   #values: (string | undefined)[] | null = null;
   #count = 0;
   #byteLength = 0;
-  /** True while the last segment can still grow (its string not made yet). */
-  #lastOpen = false;
 
   /**
    * @param capacity expected number of pairs (a decoder's estimate from the block size): the
-   *   pair table is allocated once at that size instead of growing step by step.
+   *   pair table is allocated once at that size (at most 4096 pairs) instead of growing step by
+   *   step. Default 0: grows as pairs are added.
    */
   constructor(capacity = 0) {
-    this.#pairs = capacity > 0 ? new Array(Math.min(capacity, 4096) * 5) : [];
+    this.#pairs = capacity > 0 ? new Array(Math.min(capacity, MAX_PREALLOCATED_PAIRS) * PAIR_SLOTS) : [];
   }
 
   /** Builds a list from string pairs (bytes are latin1 of each character) or byte pairs. */
@@ -70,20 +85,25 @@ export class ParamList {
    */
   addView(buf: Buffer, nameStart: number, nameLength: number, valueStart: number, valueLength: number): void {
     const end = valueStart + valueLength;
-    let seg = this.#segments - 1;
-    if (this.#lastOpen && buf === this.#segBuf(seg) && nameStart >= this.#segStart(seg)) {
-      // Same buffer as the previous pair: widen the segment (pairs arrive in increasing order).
-      if (end > this.#segEnd(seg)) this.#setSegEnd(seg, end);
+    if (buf === this.#openBuf && nameStart >= this.#openStart) {
+      // Same buffer as the previous pair, further on (decoders add pairs in wire order): widen
+      // the open segment. The common case, so it is the first test.
+      if (this.#more === null) {
+        if (end > this.#end0) this.#end0 = end;
+      } else {
+        const ends = this.#more.ends;
+        const last = ends.length - 1;
+        if (end > (ends[last] as number)) ends[last] = end;
+      }
     } else {
-      seg = this.#addSegment(buf, nameStart, end);
+      this.#addSegment(buf, nameStart, end);
     }
-    const o = this.#count * 5;
+    const o = this.#count * PAIR_SLOTS;
     const pairs = this.#pairs;
     pairs[o] = nameStart;
     pairs[o + 1] = nameLength;
     pairs[o + 2] = valueStart;
     pairs[o + 3] = valueLength;
-    pairs[o + 4] = seg;
     this.#count++;
     this.#byteLength += nameLength + valueLength;
   }
@@ -103,7 +123,7 @@ export class ParamList {
     const cached = this.#names?.[i];
     if (cached !== undefined) return cached;
     const o = this.#offset(i);
-    const s = this.#slice(this.#pairs[o + 4] as number, this.#pairs[o] as number, this.#pairs[o + 1] as number);
+    const s = this.#slice(this.#segOf(i), this.#pairs[o] as number, this.#pairs[o + 1] as number);
     (this.#names ??= new Array(this.#count))[i] = s;
     return s;
   }
@@ -113,7 +133,7 @@ export class ParamList {
     const cached = this.#values?.[i];
     if (cached !== undefined) return cached;
     const o = this.#offset(i);
-    const s = this.#slice(this.#pairs[o + 4] as number, this.#pairs[o + 2] as number, this.#pairs[o + 3] as number);
+    const s = this.#slice(this.#segOf(i), this.#pairs[o + 2] as number, this.#pairs[o + 3] as number);
     (this.#values ??= new Array(this.#count))[i] = s;
     return s;
   }
@@ -122,14 +142,14 @@ export class ParamList {
   nameBytes(i: number): Buffer {
     const o = this.#offset(i);
     const start = this.#pairs[o] as number;
-    return this.#segBuf(this.#pairs[o + 4] as number).subarray(start, start + (this.#pairs[o + 1] as number));
+    return this.#segBuf(this.#segOf(i)).subarray(start, start + (this.#pairs[o + 1] as number));
   }
 
   /** Value bytes of pair i (a view, no copy). */
   valueBytes(i: number): Buffer {
     const o = this.#offset(i);
     const start = this.#pairs[o + 2] as number;
-    return this.#segBuf(this.#pairs[o + 4] as number).subarray(start, start + (this.#pairs[o + 3] as number));
+    return this.#segBuf(this.#segOf(i)).subarray(start, start + (this.#pairs[o + 3] as number));
   }
 
   /** Value of the last pair named `name` (last wins, like PHP and Go), or undefined. */
@@ -148,7 +168,7 @@ export class ParamList {
     const len = name.length;
     const pairs = this.#pairs;
     for (let i = this.#count - 1; i >= 0; i--) {
-      if (pairs[i * 5 + 1] === len && this.name(i) === name) return i;
+      if (pairs[i * PAIR_SLOTS + 1] === len && this.name(i) === name) return i;
     }
     return -1;
   }
@@ -164,8 +184,22 @@ export class ParamList {
 
   /** Every pair as `[name, value]` strings in wire order. */
   toArray(): [string, string][] {
-    const out: [string, string][] = new Array(this.#count);
-    for (let i = 0; i < this.#count; i++) out[i] = [this.name(i), this.value(i)];
+    const count = this.#count;
+    const out: [string, string][] = new Array(count);
+    if (this.#more === null && this.#names === null && this.#values === null && count > 0) {
+      // The usual list (one segment, no string asked for yet): cut every string straight from
+      // the segment's string, skipping the per-pair caches that name(i)/value(i) fill.
+      const str = this.#segmentString(0);
+      const base = this.#start0;
+      const pairs = this.#pairs;
+      for (let i = 0, o = 0; i < count; i++, o += PAIR_SLOTS) {
+        const ns = (pairs[o] as number) - base;
+        const vs = (pairs[o + 2] as number) - base;
+        out[i] = [str.substring(ns, ns + (pairs[o + 1] as number)), str.substring(vs, vs + (pairs[o + 3] as number))];
+      }
+      return out;
+    }
+    for (let i = 0; i < count; i++) out[i] = [this.name(i), this.value(i)];
     return out;
   }
 
@@ -185,8 +219,8 @@ export class ParamList {
     const pairs = this.#pairs;
     let at = 0;
     for (let i = 0; i < this.#count; i++) {
-      const o = i * 5;
-      const buf = this.#segBuf(pairs[o + 4] as number);
+      const o = i * PAIR_SLOTS;
+      const buf = this.#segBuf(this.#segOf(i));
       const ns = pairs[o] as number;
       const nl = pairs[o + 1] as number;
       const vs = pairs[o + 2] as number;
@@ -195,7 +229,6 @@ export class ParamList {
       buf.copy(joined, at + nl, vs, vs + vl);
       pairs[o] = at;
       pairs[o + 2] = at + nl;
-      pairs[o + 4] = 0;
       at += nl + vl;
     }
     this.#buf0 = joined;
@@ -204,23 +237,28 @@ export class ParamList {
     this.#str0 = undefined;
     this.#more = null;
     this.#segments = 1;
-    this.#lastOpen = false;
+    this.#openBuf = null;
     return this;
   }
 
   /** A latin1 string of `length` bytes at `start` of segment `seg`, cut from the segment's string. */
   #slice(seg: number, start: number, length: number): string {
     if (length === 0) return '';
-    const segStart = this.#segStart(seg);
+    const from = start - this.#segStart(seg);
+    return this.#segmentString(seg).substring(from, from + length);
+  }
+
+  /** The byte range of segment `seg` as one latin1 string, decoded on first use. */
+  #segmentString(seg: number): string {
     let str = seg === 0 ? this.#str0 : this.#more?.strings[seg - 1];
     if (str === undefined) {
-      str = this.#segBuf(seg).toString('latin1', segStart, this.#segEnd(seg));
+      str = this.#segBuf(seg).toString('latin1', this.#segStart(seg), this.#segEnd(seg));
       if (seg === 0) this.#str0 = str;
       else (this.#more as MoreSegments).strings[seg - 1] = str;
       // A decoded segment must not grow: later pairs in the same buffer start a new one.
-      if (seg === this.#segments - 1) this.#lastOpen = false;
+      if (seg === this.#segments - 1) this.#openBuf = null;
     }
-    return str.substring(start - segStart, start - segStart + length);
+    return str;
   }
 
   #segBuf(seg: number): Buffer {
@@ -235,30 +273,36 @@ export class ParamList {
     return seg === 0 ? this.#end0 : ((this.#more as MoreSegments).ends[seg - 1] as number);
   }
 
-  #setSegEnd(seg: number, end: number): void {
-    if (seg === 0) this.#end0 = end;
-    else (this.#more as MoreSegments).ends[seg - 1] = end;
+  /** The segment holding pair i: the last segment whose first pair is at or before i. */
+  #segOf(i: number): number {
+    const more = this.#more;
+    if (more === null) return 0;
+    const firstPairs = more.firstPairs;
+    for (let k = firstPairs.length - 1; k >= 0; k--) if ((firstPairs[k] as number) <= i) return k + 1;
+    return 0;
   }
 
-  #addSegment(buf: Buffer, start: number, end: number): number {
+  /** Starts a segment at the pair about to be added (index #count); it stays open for more pairs. */
+  #addSegment(buf: Buffer, start: number, end: number): void {
     const seg = this.#segments++;
-    this.#lastOpen = true;
+    this.#openBuf = buf;
+    this.#openStart = start;
     if (seg === 0) {
       this.#buf0 = buf;
       this.#start0 = start;
       this.#end0 = end;
-      return 0;
+      return;
     }
-    const more = (this.#more ??= { bufs: [], starts: [], ends: [], strings: [] });
+    const more = (this.#more ??= { bufs: [], starts: [], ends: [], strings: [], firstPairs: [] });
     more.bufs.push(buf);
     more.starts.push(start);
     more.ends.push(end);
     more.strings.push(undefined);
-    return seg;
+    more.firstPairs.push(this.#count);
   }
 
   #offset(i: number): number {
     if (!(i >= 0 && i < this.#count)) throw new RangeError(`ParamList index ${i} out of range`);
-    return i * 5;
+    return i * PAIR_SLOTS;
   }
 }

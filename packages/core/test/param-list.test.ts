@@ -43,6 +43,71 @@ describe('ParamList', () => {
     expect(list.nameBytes(0).buffer).not.toBe(backing.buffer);
   });
 
+  it('keeps pairs from several buffers apart (one segment per run of pairs in a buffer)', () => {
+    const a = Buffer.from('xxA1BB22', 'latin1');
+    const b = Buffer.from('CCC333', 'latin1');
+    const list = new ParamList(1); // a short capacity hint: the table grows
+    list.addView(a, 2, 1, 3, 1);
+    list.addView(a, 4, 2, 6, 2);
+    list.addView(b, 0, 3, 3, 3);
+    list.addView(a, 2, 1, 3, 1); // back to the first buffer, before its last pair: a new segment
+    list.addView(b, 3, 0, 3, 3); // empty name
+    const expected = [
+      ['A', '1'],
+      ['BB', '22'],
+      ['CCC', '333'],
+      ['A', '1'],
+      ['', '333'],
+    ];
+    expect(list.toArray()).toEqual(expected);
+    expect(list.get('A')).toBe('1');
+    expect(list.lastIndexOf('A')).toBe(3);
+    expect(list.lastIndexOf('CCC')).toBe(2);
+    expect(list.nameBytes(2).buffer).toBe(b.buffer);
+    expect(list.valueBytes(1).toString('latin1')).toBe('22');
+    expect(list.byteLength).toBe(2 + 4 + 6 + 2 + 3);
+    list.detach();
+    a.fill(0x2e);
+    b.fill(0x2e);
+    expect(list.toArray()).toEqual(expected);
+  });
+
+  it('starts a new segment after a decoded one, so its string never covers later bytes', () => {
+    const buf = Buffer.from('N1M2', 'latin1');
+    const list = new ParamList();
+    list.addView(buf, 0, 1, 1, 1);
+    expect(list.name(0)).toBe('N'); // decodes the first segment's range: "N1"
+    list.addView(buf, 2, 1, 3, 1);
+    expect(list.toArray()).toEqual([
+      ['N', '1'],
+      ['M', '2'],
+    ]);
+  });
+
+  it('gives the same toArray whether or not strings were asked for first', () => {
+    const buf = Buffer.from('..AA1B2CCC..', 'latin1');
+    const build = () => {
+      const list = new ParamList(8);
+      list.addView(buf, 2, 2, 4, 1);
+      list.addView(buf, 5, 1, 6, 1);
+      list.addView(buf, 7, 3, 10, 0);
+      return list;
+    };
+    const expected = [
+      ['AA', '1'],
+      ['B', '2'],
+      ['CCC', ''],
+    ];
+    expect(build().toArray()).toEqual(expected);
+    const asked = build();
+    expect(asked.value(1)).toBe('2');
+    expect(asked.toArray()).toEqual(expected);
+    const after = build();
+    after.toArray();
+    expect(after.get('CCC')).toBe('');
+    expect(after.name(0)).toBe('AA');
+  });
+
   it('rejects an out-of-range index', () => {
     expect(() => new ParamList().name(0)).toThrow(RangeError);
   });

@@ -20,13 +20,14 @@ export interface PairLimits {
  * allocated only after both lengths are known and checked against the limits.
  */
 export class PairStreamParser {
-  readonly params: ParamList;
   /** Bytes fed so far (the whole stream, length prefixes included). */
   bytes = 0;
 
   readonly #limits: PairLimits;
+  /** The pairs decoded so far: a fresh list per stream (see `begin`), null once released. */
+  #params: ParamList | null;
   /** Request id the stream belongs to (0 for GET_VALUES), attached to errors. */
-  readonly #requestId: number;
+  #requestId: number;
   /** Length-prefix bytes of a pair whose prefixes were cut by a segment end (at most 8). */
   #prefix: Buffer | null = null;
   #prefixFill = 0;
@@ -41,17 +42,51 @@ export class PairStreamParser {
 
   /**
    * @param sizeHint bytes the stream is expected to hold (the first record's content length):
-   *   sizes the ParamList's pair table once. Real CGI pairs average well over 16 bytes.
+   *   sizes the ParamList's pair table once. Default 0: the table grows as pairs arrive.
    */
   constructor(limits: PairLimits, requestId: number, sizeHint = 0) {
-    this.params = new ParamList(sizeHint >> 4);
     this.#limits = limits;
     this.#requestId = requestId;
+    this.#params = new ParamList(pairsFor(sizeHint));
+  }
+
+  /**
+   * The pairs of the stream decoded so far (all of them once `finish` succeeded); after
+   * `release`, a new empty list on every read.
+   */
+  get params(): ParamList {
+    return this.#params ?? new ParamList();
   }
 
   /** True while a pair is only partly received. */
   get midPair(): boolean {
     return this.#prefixFill > 0 || this.#pending !== null;
+  }
+
+  /**
+   * Starts a new stream on this parser, with a new ParamList: lets a decoder keep one parser for
+   * the stream after stream instead of allocating one per request. The list of the previous
+   * stream is not touched again, so whoever holds it keeps a valid list. Same parameters as
+   * the constructor's (limits stay).
+   */
+  begin(requestId: number, sizeHint = 0): void {
+    this.#params = new ParamList(pairsFor(sizeHint));
+    this.#requestId = requestId;
+    this.bytes = 0;
+    this.#prefixFill = 0;
+    this.#pending = null;
+    this.#segBase = 0;
+  }
+
+  /**
+   * Drops the stream's list and any partial pair (after `finish`, or when the stream is
+   * abandoned), so an idle parser pins neither the last request's pairs nor its input chunks.
+   * `params` is then an empty list, and `feed` throws, until `begin` starts the next stream.
+   */
+  release(): void {
+    this.#params = null;
+    this.#pending = null;
+    this.#prefixFill = 0;
   }
 
   /**
@@ -63,7 +98,8 @@ export class PairStreamParser {
   feed(seg: Buffer, start: number, end: number, offset: number, final = false): GatewayError | undefined {
     // Positions below are indices into seg; offsets for errors are offset + (p - start).
     offset -= start;
-    this.#segBase = this.bytes - start;
+    const segBase = this.bytes - start;
+    this.#segBase = segBase;
     this.bytes += end - start;
     let p = start;
     if (this.#pending !== null) {
@@ -76,7 +112,17 @@ export class PairStreamParser {
       if (this.midPair) return final ? this.#truncated(offset + end) : undefined;
     }
     const l = this.#limits;
-    const params = this.params;
+    const maxName = l.maxNameLength;
+    const maxValue = l.maxValueLength;
+    const maxBytes = l.maxParamsBytes;
+    // A pair that ends inside a segment lying wholly within the byte budget is within it too, so
+    // the usual segment (a PARAMS record, checked against maxParamsBytes at its header) needs no
+    // budget test per pair; only a pair running past the segment's end is tested.
+    const segmentFits = this.bytes <= maxBytes;
+    const params = this.#params;
+    // A caller bug, not bad input: there is no stream to add pairs to.
+    if (params === null) throw new Error('PairStreamParser.feed after release() without begin()');
+    let pairsLeft = l.maxParamsPairs - params.length;
     while (p < end) {
       // Spec §3.4: the high bit of a length's first byte selects the 4-byte form.
       const b0 = seg[p] as number;
@@ -91,12 +137,13 @@ export class PairStreamParser {
       const data = p + head;
       const pairEnd = data + nameLength + valueLength;
       // One combined test on the hot path; #check builds the precise error when it fails.
-      if (nameLength > l.maxNameLength || valueLength > l.maxValueLength || params.length >= l.maxParamsPairs || this.#segBase + pairEnd > l.maxParamsBytes) {
-        const err = this.#check(nameLength, valueLength, head, offset + p, this.#segBase + p);
+      if (nameLength > maxName || valueLength > maxValue || pairsLeft <= 0 || ((!segmentFits || pairEnd > end) && segBase + pairEnd > maxBytes)) {
+        const err = this.#check(nameLength, valueLength, head, offset + p, segBase + p);
         if (err) return err;
       }
       if (pairEnd <= end) {
         params.addView(seg, data, nameLength, data + nameLength, valueLength);
+        pairsLeft--;
         p = pairEnd;
         continue;
       }
@@ -116,7 +163,7 @@ export class PairStreamParser {
   /** Checks a pair's lengths before any of its bytes are buffered. */
   #check(nameLength: number, valueLength: number, head: number, pairOffset: number, streamPos: number): GatewayError | undefined {
     const l = this.#limits;
-    if (this.params.length >= l.maxParamsPairs) {
+    if ((this.#params as ParamList).length >= l.maxParamsPairs) {
       return new LimitError(Code.TOO_MANY_PARAMS, `more than ${l.maxParamsPairs} name-value pairs`, {
         offset: pairOffset,
         requestId: this.#requestId,
@@ -208,11 +255,20 @@ export class PairStreamParser {
     this.#pendingFill += take;
     if (this.#pendingFill === pending.length) {
       const n = this.#pendingNameLength;
-      this.params.addView(pending, 0, n, n, pending.length - n);
+      (this.#params as ParamList).addView(pending, 0, n, n, pending.length - n);
       this.#pending = null;
     }
     return p + take;
   }
+}
+
+/**
+ * Pair-table size for a stream of `bytes` bytes. nginx's fastcgi_params plus browser headers
+ * average 30–40 bytes a pair (the codec benchmark's request: 1160 bytes, 31 pairs); a little
+ * spare avoids a growth step, and a short guess only costs one.
+ */
+function pairsFor(bytes: number): number {
+  return bytes > 0 ? (bytes >> 5) + 4 : 0;
 }
 
 /** A 4-byte length (spec §3.4): 31 bits big-endian, the top bit being the width marker. */

@@ -107,13 +107,23 @@ export class RecordDecoder {
   #bodyFill = 0;
   /** The pair parser of the request whose PARAMS record is being read. */
   #params: PairStreamParser | null = null;
-  /** PARAMS streams in progress, by request id. */
+  /**
+   * The parser kept for the usual case of one PARAMS stream at a time (nginx, Apache, a
+   * non-multiplexing client): reused stream after stream, with no Map traffic, and released
+   * at each stream's end so an idle connection keeps no pairs or chunks alive.
+   */
+  readonly #solo: PairStreamParser;
+  /** Request id whose stream `#solo` is parsing, or -1 when it is free. */
+  #soloId = -1;
+  /** Further PARAMS streams in progress (multiplexed requests), by request id. */
   readonly #openParams = new Map<number, PairStreamParser>();
 
   constructor(handler: RecordDecoderHandler, options: RecordDecoderOptions = {}) {
     this.#h = handler;
     this.#limits = resolveLimits(RECORD_DECODER_LIMITS, options, 'RecordDecoder');
     this.#lenientVersion = options.lenientVersion === true;
+    this.#solo = new PairStreamParser(this.#limits, 0);
+    this.#solo.release();
   }
 
   /** True once an error was reported; later input is ignored. */
@@ -133,7 +143,7 @@ export class RecordDecoder {
 
   /** Request ids whose PARAMS stream has started but not ended. */
   get openParamsStreams(): number {
-    return this.#openParams.size;
+    return this.#openParams.size + (this.#soloId >= 0 ? 1 : 0);
   }
 
   /** Decodes the next chunk of the byte stream. */
@@ -295,9 +305,9 @@ export class RecordDecoder {
   }
 
   #onParamsHeader(requestId: number, contentLength: number, offset: number): void {
-    let parser = this.#openParams.get(requestId);
+    let parser = requestId === this.#soloId ? this.#solo : this.#openParams.size > 0 ? this.#openParams.get(requestId) : undefined;
     if (parser === undefined) {
-      if (this.#openParams.size >= this.#limits.maxOpenParamsStreams) {
+      if (this.openParamsStreams >= this.#limits.maxOpenParamsStreams) {
         return this.#fail(
           new LimitError(Code.TOO_MANY_PARAMS_STREAMS, 'too many PARAMS streams in progress', {
             offset,
@@ -307,16 +317,30 @@ export class RecordDecoder {
           }),
         );
       }
-      parser = new PairStreamParser(this.#limits, requestId, contentLength);
-      this.#openParams.set(requestId, parser);
+      if (this.#soloId < 0) {
+        parser = this.#solo;
+        parser.begin(requestId, contentLength);
+        this.#soloId = requestId;
+      } else {
+        parser = new PairStreamParser(this.#limits, requestId, contentLength);
+        this.#openParams.set(requestId, parser);
+      }
     }
     if (contentLength === 0) {
       // Spec §3.3: the empty PARAMS record ends the stream.
-      this.#openParams.delete(requestId);
       const err = parser.finish(offset);
       if (err !== undefined) return this.#fail(err);
+      const params = parser.params;
+      // The decoder lets go of the stream before the callback: from here on only the handler
+      // holds the list (and, through its views, the chunks).
+      if (parser === this.#solo) {
+        this.#soloId = -1;
+        parser.release();
+      } else {
+        this.#openParams.delete(requestId);
+      }
       this.#afterContent();
-      this.#h.onParams?.(requestId, parser.params);
+      this.#h.onParams?.(requestId, params);
       return;
     }
     // Checked at the header, before any of the record's content is buffered.
@@ -403,6 +427,8 @@ export class RecordDecoder {
     if (this.#state === S_DEAD) return;
     this.#state = S_DEAD;
     this.#openParams.clear();
+    this.#soloId = -1;
+    this.#solo.release();
     this.#params = null;
     this.#body = null;
     this.#h.onError?.(err);
