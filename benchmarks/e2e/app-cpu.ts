@@ -6,8 +6,15 @@
  * upstream and a lot of noise on this shared machine, so this is the quick, steadier measure to
  * iterate on; the committed throughput figures still come from run.ts with nginx in front.
  *
- * Usage (in benchmarks/): `node --import tsx e2e/app-cpu.ts [hello|64k] [--apps=gw,http,bare]`
+ * Usage (in benchmarks/): `node --import tsx e2e/app-cpu.ts [hello|64k] [--apps=gw,http,bare] [--icount]`
  * Knobs: E2E_ROUNDS (5), E2E_SECONDS (5), E2E_CONNECTIONS_LOAD (50).
+ *
+ * `--icount` counts instead of timing: each app runs under valgrind's cachegrind (no cache
+ * simulation) twice, serving ICOUNT_FEW (2000) and then ICOUNT_MANY (12000) requests, and
+ * (Ir_many − Ir_few) ÷ (MANY − FEW) is the user-space instructions it executes per request,
+ * start-up and JIT warm-up cancelled out. Slow (a minute or two per app) but independent of the
+ * machine's load, which CPU time on this shared box is not. Instructions are not time (cache
+ * misses, syscalls and GC pauses weigh differently) — read them as a steady second opinion.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +22,7 @@ import { join } from 'node:path';
 import { fcgiPairsBody, httpRequest, nginxParams } from '../codec/fixtures.js';
 import { appsDir, buildGwApp, clientsDir } from './lib/build.js';
 import { appEnvironment, startApp } from './lib/nginx.js';
-import { cpuSeconds, start, stop, stopChildrenOnExit } from './lib/processes.js';
+import { cpuSeconds, start, stop, stopChildrenOnExit, waitForLine } from './lib/processes.js';
 
 const args = process.argv.slice(2);
 const body = args.find((a) => !a.startsWith('--')) ?? 'hello';
@@ -24,6 +31,9 @@ const rounds = Number(process.env.E2E_ROUNDS ?? 5);
 const seconds = Number(process.env.E2E_SECONDS ?? 5);
 const connections = Number(process.env.E2E_CONNECTIONS_LOAD ?? 50);
 const path = body === '64k' ? '/64k' : '/hello';
+const icount = args.includes('--icount');
+const ICOUNT_FEW = Number(process.env.ICOUNT_FEW ?? 2000);
+const ICOUNT_MANY = Number(process.env.ICOUNT_MANY ?? 12000);
 
 /** The nginx-shaped FastCGI request for `path` (BEGIN with KEEP_CONN, PARAMS, terminators). */
 function fastcgiRequest(): Buffer {
@@ -56,6 +66,29 @@ try {
     http: join(appsDir, 'node-http-app.mjs'),
     bare: join(appsDir, 'bare-responder.mjs'),
   };
+  if (icount) {
+    console.log(`\n${body}: user-space instructions per request (cachegrind, ${ICOUNT_MANY} − ${ICOUNT_FEW} requests, 10 connections), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log('| app | instructions/request | ÷ node:http |');
+    console.log('| --- | ---: | ---: |');
+    const perApp: Record<string, number> = {};
+    for (const app of apps) {
+      const socket = join(dir, `${app}.sock`);
+      const few = await instructions(app, scripts[app] as string, socket, ICOUNT_FEW);
+      const many = await instructions(app, scripts[app] as string, socket, ICOUNT_MANY);
+      perApp[app] = (many - few) / (ICOUNT_MANY - ICOUNT_FEW);
+    }
+    for (const app of apps) {
+      const ratio = perApp.http === undefined ? '–' : `${((perApp[app] as number) / perApp.http).toFixed(2)}×`;
+      console.log(`| ${app} | ${Math.round(perApp[app] as number).toLocaleString('en')} | ${ratio} |`);
+    }
+  } else {
+    await timed(scripts);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function timed(scripts: Record<string, string>): Promise<void> {
   const results: Record<string, number[]> = {};
   const rates: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
@@ -64,8 +97,7 @@ try {
       const child = await startApp(app, scripts[app] as string, socket);
       const protocol = app === 'http' ? 'http' : 'fastcgi';
       const request = protocol === 'http' ? httpRequestBytes() : fastcgiRequest();
-      // warm-up
-      await drive(protocol, socket, 1, request);
+      await drive(protocol, socket, 1, request); // warm-up
       const before = cpuSeconds(child.pid);
       const t0 = process.hrtime.bigint();
       const { requests, errors } = await drive(protocol, socket, seconds, request);
@@ -86,8 +118,23 @@ try {
     const xs = results[app] as number[];
     console.log(`| ${app} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)} – ${Math.max(...xs).toFixed(1)} | ${(median(rates[app] as number[]) / 1000).toFixed(1)} |`);
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Instructions the app executed in its whole life (cachegrind's I refs) when serving `count` requests. */
+async function instructions(app: string, script: string, socket: string, count: number): Promise<number> {
+  rmSync(socket, { force: true });
+  const child = start(`${app} (cachegrind)`, 'valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, script, socket]);
+  await waitForLine(child, (l) => l === 'listening', 120_000);
+  const protocol = app === 'http' ? 'http' : 'fastcgi';
+  const request = protocol === 'http' ? httpRequestBytes() : fastcgiRequest();
+  const driver = start('driver', process.execPath, [join(clientsDir, 'raw-driver.mjs'), protocol, socket, '10', '600'], {
+    env: appEnvironment({ RAW_REQUEST_HEX: request.toString('hex'), RAW_MAX_REQUESTS: String(count) }),
+  });
+  if ((await driver.exited) !== 0) throw new Error(`driver failed: ${driver.stderrLines.join('\n')}`);
+  await stop(child, 'SIGTERM', 60_000);
+  const line = child.stderrLines.find((l) => /I\s+refs:/.test(l));
+  if (line === undefined) throw new Error(`no I refs from cachegrind for ${app}: ${child.stderrLines.slice(-5).join('\n')}`);
+  return Number((line.split(':')[1] as string).replaceAll(',', '').trim());
 }
 
 async function drive(protocol: string, socket: string, secs: number, request: Buffer): Promise<{ requests: number; errors: number }> {
