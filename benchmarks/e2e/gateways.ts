@@ -20,7 +20,7 @@ import { type Bound, formatRange, formatRatio, median, verdict } from './lib/sta
 import { runWrk, type WrkOptions, wrkArgs } from './lib/wrk.js';
 import { BODIES, type Sample, verify } from './throughput.js';
 
-export type GatewayKey = 'gwFastcgi' | 'gwScgi' | 'gwUwsgi' | 'http' | 'uwsgi';
+export type GatewayKey = 'gwFastcgi' | 'gwScgi' | 'gwUwsgi' | 'gwUwsgi2' | 'http' | 'uwsgi';
 
 /** One upstream of the scenario: how nginx talks to it and which app entry point serves it. */
 interface GatewayUpstream {
@@ -28,8 +28,11 @@ interface GatewayUpstream {
   label: string;
   kind: NginxSite['kind'];
   keepalive: boolean;
-  /** A gw app entry in apps/ (bundled), a plain node app, or uWSGI. */
-  app: { bundle: string } | { script: string } | 'uwsgi';
+  /**
+   * A gw app entry in apps/ (bundled; `workers` > 1 runs it as a node:cluster of that many
+   * processes sharing the listening socket), a plain node app, or uWSGI.
+   */
+  app: { bundle: string; workers?: number } | { script: string } | 'uwsgi';
 }
 
 /** In round order. */
@@ -54,6 +57,13 @@ export const GATEWAYS: readonly GatewayUpstream[] = [
     kind: 'uwsgi',
     keepalive: false,
     app: { bundle: 'gw-uwsgi-app.mjs' },
+  },
+  {
+    key: 'gwUwsgi2',
+    label: 'gw uwsgi (2 processes)',
+    kind: 'uwsgi',
+    keepalive: false,
+    app: { bundle: 'gw-uwsgi-app.mjs', workers: 2 },
   },
   {
     key: 'http',
@@ -197,6 +207,7 @@ export async function runGateways(dir: string, gwBundle: string, settings: Gatew
     gwFastcgi: [],
     gwScgi: [],
     gwUwsgi: [],
+    gwUwsgi2: [],
     http: [],
     uwsgi: [],
   }));
@@ -209,8 +220,10 @@ export async function runGateways(dir: string, gwBundle: string, settings: Gatew
         apps.set(u.key, app);
       } else {
         const script = 'script' in u.app ? join(appsDir, u.app.script) : u.app.bundle === 'gw-app.mjs' ? gwBundle : await bundleApp(u.app.bundle, dir);
-        const child = await startApp(u.label, script, socket);
-        apps.set(u.key, { child, pids: () => [child.pid] });
+        const workers = 'bundle' in u.app ? (u.app.workers ?? 1) : 1;
+        const child = await startApp(u.label, script, socket, [], workers > 1 ? { GW_WORKERS: String(workers) } : {});
+        // A cluster: the primary (which only forks and waits) and its workers all count.
+        apps.set(u.key, { child, pids: workers > 1 ? () => [child.pid, ...childPids(child.pid)] : () => [child.pid] });
       }
       sites.push({
         id: u.key,
@@ -291,6 +304,21 @@ const TARGETS: GatewayTarget[] = [
     bound: atLeastOne,
   },
   {
+    goal: 'gw uwsgi with 2 processes req/s ≥ 1.0× uWSGI with 2 processes (like for like)',
+    subject: 'gwUwsgi2',
+    anchor: 'uwsgi',
+    of: rps,
+    bound: atLeastOne,
+  },
+  {
+    goal: "(info) gw uwsgi (2 processes) app CPU/request ÷ uWSGI's (both summed over their processes)",
+    subject: 'gwUwsgi2',
+    anchor: 'uwsgi',
+    of: appCpu,
+    bound: atMostOne,
+    info: true,
+  },
+  {
     goal: "(info) gw uwsgi app CPU/request ÷ uWSGI's (sum over its processes)",
     subject: 'gwUwsgi',
     anchor: 'uwsgi',
@@ -356,11 +384,11 @@ export function gatewaysReport(result: GatewayResult): string {
     '',
     `${settings.rounds} interleaved rounds (round r runs every upstream once, in the order ${GATEWAYS.map((u) => u.label).join(', ')}; hello world then 64 KiB), after a ${settings.warmupSeconds} s warm-up of each. ` +
       'Figures are medians over rounds with the min – max spread; ratios are medians of per-round ratios (same round, seconds apart). ' +
-      "App CPU is utime + stime over the wrk run ÷ requests, of the one Node process for the gw and node:http upstreams and summed over the master and both workers for uWSGI; nginx CPU is its one worker's.",
+      "App CPU is utime + stime over the wrk run ÷ requests, of the one Node process for the gw and node:http upstreams, summed over the cluster primary and both workers for gw uwsgi (2 processes), and over the master and both workers for uWSGI; nginx CPU is its one worker's.",
     '',
     `uWSGI: \`uwsgi --plugin python3 --uwsgi-socket SOCK --chmod-socket=666 --wsgi-file e2e/apps/wsgi_hello.py --processes ${UWSGI_PROCESSES} --master --disable-logging\`, version ${result.uwsgiVersion}. ` +
       'gw FastCGI and node:http keep upstream connections (`keepalive 32`, as in the throughput scenario); SCGI and uwsgi have no keep-alive, so nginx opens one unix-socket connection per request to gw SCGI, gw uwsgi and uWSGI alike. ' +
-      `**The gw servers are one Node process (one core at most); uWSGI has ${UWSGI_PROCESSES} worker processes and can use both cores of this machine**, which it shares with nginx and wrk: req/s compares the setups as the issue asks, app CPU/req compares per-core efficiency.`,
+      `**The gw servers are one Node process (one core at most), except gw uwsgi (2 processes): the same app under node:cluster with \`SCHED_NONE\` (GW_WORKERS=2 in e2e/apps/gw-uwsgi-app.mjs), both workers accepting on the shared socket as uWSGI's do; uWSGI has ${UWSGI_PROCESSES} worker processes.** The machine's cores are shared with nginx and wrk: req/s compares the setups as the issue asks, app CPU/req compares per-core efficiency.`,
     '',
   ];
   for (const [b, body] of BODIES.entries()) {

@@ -113,6 +113,8 @@ Options:
                               (FastCGI default: FCGI_WEB_SERVER_ADDRS, else everyone)
       --max-body <size>       largest request body (default 64m)
       --max-connections <n>   connections at once per process (default 1024)
+      --max-vars-bytes <size> uwsgi: largest vars block, up to 65535 (default 4096, as uWSGI's
+                              buffer-size; raise it for long cookies or URLs)
       --headers-timeout <d>   time to receive a request's head (default 30s)
       --handler-timeout <d>   time a handler may take to respond (default 0 = none)
       --keepalive-timeout <d> FastCGI: idle time of a kept-alive connection (default 60s)

@@ -57,6 +57,7 @@ describe('gw serve arguments', () => {
       server: {
         maxBodyBytes: undefined,
         maxConnections: undefined,
+        maxVarsBytes: undefined,
         keepAliveTimeout: undefined,
         headersTimeout: undefined,
         handlerTimeout: undefined,
@@ -70,7 +71,7 @@ describe('gw serve arguments', () => {
   it('reads every flag', () => {
     const o = options([
       '-p', 'uwsgi', '-l', 'unix:run/app.sock', '--socket-mode', '0660', '-w', '3', '--pidfile', 'gw.pid', '-t', '5s',
-      '--max-requests', '1000', '--max-body', '8m', '--max-connections', '50', '--headers-timeout', '2500ms',
+      '--max-requests', '1000', '--max-body', '8m', '--max-connections', '50', '--max-vars-bytes', '16k', '--headers-timeout', '2500ms',
       '--handler-timeout', '1m', '--allow', '127.0.0.1, 10.0.0.0/8,::1', '-q', 'srv/app.cjs',
     ]);
     expect(o).toEqual({
@@ -84,6 +85,7 @@ describe('gw serve arguments', () => {
       server: {
         maxBodyBytes: 8 * 1024 * 1024,
         maxConnections: 50,
+        maxVarsBytes: 16 * 1024,
         keepAliveTimeout: undefined,
         headersTimeout: 2500,
         handlerTimeout: 60_000,
@@ -109,6 +111,8 @@ describe('gw serve arguments', () => {
       quiet: true,
       server: { allowedPeers: ['127.0.0.1', '::1'] },
     });
+    writeFileSync(join(dir, 'vars.json'), JSON.stringify({ app: 'a.mjs', protocol: 'uwsgi', 'max-vars-bytes': 65535 }));
+    expect(options(['--config', 'vars.json'], dir).server.maxVarsBytes).toBe(65535);
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ app: 'a.mjs', listn: '1' }));
     expect(usageError(['--config', 'bad.json'])).toMatchObject({ name: 'UsageError' });
     writeFileSync(join(dir, 'notjson.json'), '{ nope');
@@ -126,6 +130,11 @@ describe('gw serve arguments', () => {
     [['--allow', 'localhost', 'a.mjs']],
     [['--max-connections', '0', 'a.mjs']],
     [['-p', 'scgi', '--keepalive-timeout', '5', 'a.mjs']],
+    [['-p', 'scgi', '--max-vars-bytes', '8k', 'a.mjs']],
+    [['--max-vars-bytes', '8k', 'a.mjs']],
+    [['-p', 'uwsgi', '--max-vars-bytes', '64k', 'a.mjs']],
+    [['-p', 'uwsgi', '--max-vars-bytes', 'lots', 'a.mjs']],
+    [['-p', 'cgi', '--max-vars-bytes', '8k', 'a.mjs']],
     [['-p', 'cgi', '--listen', '127.0.0.1:1', 'a.mjs']],
     [['--listen', 'localhost', 'a.mjs']],
   ])('refuses %j with a usage error', (args) => {

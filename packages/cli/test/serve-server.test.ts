@@ -77,6 +77,19 @@ describe('gw serve: protocols', () => {
     // max-body from the file: a 2 KiB body is refused before the handler runs.
     expect((await request('uwsgi', endpoint, { uri: '/c', body: Buffer.alloc(2048) })).status).toBe(413);
   });
+
+  it('passes --max-vars-bytes to the uwsgi server: a vars block over the default 4096 is served up to it', async () => {
+    const cookie = { HTTP_COOKIE: 'c'.repeat(6000) };
+    const defaults = startGw(gw, ['-p', 'uwsgi', '-l', '127.0.0.1:0', fixture('listener.mjs')]);
+    const atDefault = await defaults.listening();
+    expect((await responseBytes('uwsgi', atDefault, { uri: '/v', params: cookie })).length).toBe(0);
+    await defaults.waitForLog(/UWSGI_ERR_VARS_TOO_LARGE/);
+    expect(await defaults.stop()).toEqual({ code: 0, signal: null });
+    const raised = startGw(gw, ['-p', 'uwsgi', '-l', '127.0.0.1:0', '--max-vars-bytes', '8k', fixture('listener.mjs')]);
+    const endpoint = await raised.listening();
+    expect((await request('uwsgi', endpoint, { uri: '/v', params: cookie })).json()).toMatchObject({ url: '/v' });
+    expect(await raised.stop()).toEqual({ code: 0, signal: null });
+  });
 });
 
 describe('gw serve: listen errors', () => {

@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 describe('SCGI server: requests and responses', () => {
-  it('serves a GET and half-closes after the response', async () => {
+  it('serves a GET and closes after the response (FIN, no reset)', async () => {
     let seen: [string, string][] = [];
     const s = await startServer((req) => {
       seen = req.params.toArray();
@@ -319,7 +319,7 @@ describe('SCGI server: disconnects and aborts', () => {
     expect(clientErrors).toEqual([]);
   });
 
-  it('closes a connection whose peer never closes closeTimeout after the response', async () => {
+  it('closes a connection whose peer never closes closeTimeout after an early response (body left unread)', async () => {
     const s = await startServer((req) => {
       reply(req, 'bye');
       return undefined;
@@ -333,11 +333,62 @@ describe('SCGI server: disconnects and aborts', () => {
     peer.on('end', () => {
       endedAt = Date.now();
     });
-    peer.write(GET);
+    // The handler answers before the announced body came: the server half-closes and drains.
+    peer.write(postHead(100));
     await until(() => endedAt > 0);
     expect(server.connectionCount).toBe(1);
     await until(() => server?.connectionCount === 0);
     expect(Date.now() - endedAt).toBeGreaterThanOrEqual(140);
+    peer.destroy();
+  });
+
+  it('closes at once after the response when the request was read to its end (no wait for the peer)', async () => {
+    const s = await startServer((req) => readBody((body) => reply(req, `got ${body.length}`)), { closeTimeout: 60_000 });
+    server = s.server;
+    const peer = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    let ended = false;
+    let error: Error | undefined;
+    peer.on('data', (c: Buffer) => chunks.push(c));
+    peer.on('end', () => {
+      ended = true;
+    });
+    peer.on('error', (err) => {
+      error = err;
+    });
+    peer.write(Buffer.concat([postHead(5), Buffer.from('hello')]));
+    // The peer never closes, yet the server's side is gone right after the response.
+    await until(() => ended && server?.connectionCount === 0, 2000);
+    expect(error).toBeUndefined();
+    expect(Buffer.concat(chunks).toString('latin1')).toMatch(/^Status: 200 OK\r\n[^]*got 5$/);
+    peer.destroy();
+  });
+
+  it('half-closes and drains instead of closing at once when the peer sent bytes after the body', async () => {
+    const s = await startServer((req) => readBody((body) => setTimeout(() => reply(req, `got ${body.length}`), 20)), { closeTimeout: 60_000 });
+    server = s.server;
+    // allowHalfOpen: the peer stays open after the server's FIN, until it closes itself.
+    const peer = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    let ended = false;
+    let error: Error | undefined;
+    peer.on('data', (c: Buffer) => chunks.push(c));
+    peer.on('end', () => {
+      ended = true;
+    });
+    peer.on('error', (err) => {
+      error = err;
+    });
+    peer.write(Buffer.concat([postHead(5), Buffer.from('hello'), Buffer.from('stray bytes after the body')]));
+    await until(() => ended);
+    await wait(50);
+    // Still open: input might still come, so the server reads until the peer closes.
+    expect(server.connectionCount).toBe(1);
+    peer.write('more stray bytes');
+    peer.end();
+    await until(() => server?.connectionCount === 0);
+    expect(error).toBeUndefined();
+    expect(Buffer.concat(chunks).toString('latin1')).toMatch(/got 5$/);
     peer.destroy();
   });
 

@@ -72,29 +72,59 @@ describe('SCGI server: listening and peers', () => {
     expect(client.text).toMatch(/served$/);
   });
 
-  it('closes idle connections on close() and lets a request in progress finish', async () => {
+  it('on close(), lets a request in progress finish and answers a connection silent past requestGraceTimeout 503', async () => {
     let finish: (() => void) | undefined;
     const s = await startServer((req) => {
       finish = () => reply(req, 'finished');
       return undefined;
-    });
+    }, { requestGraceTimeout: 50 });
     server = s.server;
     const busy = new RawClient(s.port);
     busy.send(GET);
     await until(() => finish !== undefined);
-    const idle = new RawClient(s.port);
+    const silent = new RawClient(s.port);
     await until(() => server?.connectionCount === 2);
     let closed = false;
     server.close(() => {
       closed = true;
     });
-    await idle.closed;
-    expect(idle.gotEnd).toBe(true);
+    await silent.closed;
+    expect(silent.gotEnd).toBe(true);
+    expect(silent.text).toMatch(/^Status: 503 /);
     expect(closed).toBe(false);
     finish?.();
     await busy.closed;
     expect(busy.text).toMatch(/finished$/);
     await until(() => closed);
+    server = undefined;
+  });
+
+  it('serves a connection accepted before close() whose request arrives after it', async () => {
+    const s = await startServer(answer);
+    server = s.server;
+    const late = new RawClient(s.port);
+    await until(() => server?.connectionCount === 1);
+    let closed = false;
+    server.close(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    late.send(GET);
+    await late.closed;
+    expect(late.error).toBeUndefined();
+    expect(late.text).toMatch(/^Status: 200 [^]*served$/);
+    await until(() => closed);
+    server = undefined;
+  });
+
+  it('answers a silent connection 503 at once on close() when requestGraceTimeout is 0', async () => {
+    const s = await startServer(answer, { requestGraceTimeout: 0 });
+    server = s.server;
+    const silent = new RawClient(s.port);
+    await until(() => server?.connectionCount === 1);
+    server.close();
+    await silent.closed;
+    expect(silent.text).toMatch(/^Status: 503 /);
     server = undefined;
   });
 

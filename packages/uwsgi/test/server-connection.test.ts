@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('uwsgi server: requests and responses', () => {
-  it('serves the protocol example (GET, no CONTENT_LENGTH) and half-closes after the response', async () => {
+  it('serves the protocol example (GET, no CONTENT_LENGTH) and closes after the response', async () => {
     let request: UwsgiRequest | undefined;
     const s = await startServer((req) => {
       request = req;
@@ -268,5 +268,42 @@ describe('uwsgi server: backpressure, disconnects, close', () => {
     expect(client.gotEnd).toBe(true);
     expect(client.received.length).toBe(head.length + response.length);
     expect(client.received.subarray(-response.length).equals(response)).toBe(true);
+  });
+
+  it('on close(), serves a connection accepted before it whose packet arrives after it', async () => {
+    const s = await startServer((req) => {
+      reply(req, 'late but served');
+      return undefined;
+    });
+    server = s.server;
+    const late = new RawClient(s.port);
+    await until(() => server?.connectionCount === 1);
+    let closed = false;
+    server.close(() => {
+      closed = true;
+    });
+    await wait(20);
+    late.send(SPEC_EXAMPLE);
+    await late.closed;
+    expect(late.error).toBeUndefined();
+    expect(late.text).toMatch(/^HTTP\/1\.1 200 OK[^]*late but served$/);
+    await until(() => closed);
+    server = undefined;
+  });
+
+  it('on close(), answers a connection that stays silent past requestGraceTimeout with an HTTP 503', async () => {
+    const s = await startServer(() => undefined, { requestGraceTimeout: 30 });
+    server = s.server;
+    const silent = new RawClient(s.port);
+    await until(() => server?.connectionCount === 1);
+    let closed = false;
+    server.close(() => {
+      closed = true;
+    });
+    await silent.closed;
+    expect(silent.gotEnd).toBe(true);
+    expect(silent.text).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    await until(() => closed);
+    server = undefined;
   });
 });

@@ -146,8 +146,9 @@ class RunningAppServer implements AppServer {
     const started = Date.now();
     // Stop accepting first (net.Server's own close: the gw servers' close() would also close
     // connections that are idle), then give connections accepted a moment ago the time to
-    // deliver their request: the gw servers close a connection that has sent nothing yet, and
-    // the bytes of one accepted just before the drain may not have been read.
+    // deliver their request: the FastCGI server closes a connection that has sent nothing yet
+    // (SCGI and uwsgi give it requestGraceTimeout themselves), and the bytes of one accepted
+    // just before the drain may not have been read.
     if (server.listening) Server.prototype.close.call(server);
     await this.#freshConnectionsHeard(Math.min(FRESH_CONNECTION_GRACE, timeoutMs));
     const idle = new Promise<void>((resolve) => {

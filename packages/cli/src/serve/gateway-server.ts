@@ -16,6 +16,8 @@ export interface ServerSettings {
   maxBodyBytes?: number;
   /** Most connections at once. */
   maxConnections?: number;
+  /** uwsgi only: largest vars block (the packet's datasize), bytes; the server allows up to 65535. */
+  maxVarsBytes?: number;
   /** FastCGI only: idle time of a kept-alive connection, ms. */
   keepAliveTimeout?: number;
   /** Time to receive a request's head (FastCGI PARAMS, SCGI netstring, uwsgi vars), ms. */
@@ -52,6 +54,6 @@ export function createGatewayServer(protocol: ServerProtocol, handler: GatewayHa
     case 'scgi':
       return createScgiServer({ ...common, headersTimeout: settings.headersTimeout }, listener);
     case 'uwsgi':
-      return createUwsgiServer({ ...common, headersTimeout: settings.headersTimeout }, listener);
+      return createUwsgiServer({ ...common, headersTimeout: settings.headersTimeout, maxVarsBytes: settings.maxVarsBytes }, listener);
   }
 }

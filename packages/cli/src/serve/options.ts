@@ -46,6 +46,7 @@ export const SERVE_FLAGS: FlagSpec = {
   'max-requests': { type: 'string' },
   'max-body': { type: 'string' },
   'max-connections': { type: 'string' },
+  'max-vars-bytes': { type: 'string' },
   'keepalive-timeout': { type: 'string' },
   'headers-timeout': { type: 'string' },
   'handler-timeout': { type: 'string' },
@@ -59,7 +60,7 @@ export const SERVE_FLAGS: FlagSpec = {
 const CONFIG_KEYS = new Set(['app', ...Object.keys(SERVE_FLAGS).filter((key) => key !== 'config' && key !== 'help')]);
 
 /** Flags that configure a listening server, meaningless for one CGI request. */
-const SERVER_ONLY = ['listen', 'socket-mode', 'workers', 'pidfile', 'timeout', 'max-requests', 'max-body', 'max-connections', 'keepalive-timeout', 'headers-timeout', 'handler-timeout', 'allow'];
+const SERVER_ONLY = ['listen', 'socket-mode', 'workers', 'pidfile', 'timeout', 'max-requests', 'max-body', 'max-connections', 'max-vars-bytes', 'keepalive-timeout', 'headers-timeout', 'handler-timeout', 'allow'];
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
 const MAX_WORKERS = 1024;
@@ -107,6 +108,9 @@ function toOptions(values: Values, base: Record<string, string>): ServeOptions {
   if (protocol !== 'fastcgi' && values['keepalive-timeout'] !== undefined) {
     throw new UsageError(`--keepalive-timeout applies to --protocol fastcgi only (${protocol} carries one request per connection)`);
   }
+  if (protocol !== 'uwsgi' && protocol !== 'cgi' && values['max-vars-bytes'] !== undefined) {
+    throw new UsageError(`--max-vars-bytes applies to --protocol uwsgi only (the size of its vars block)`);
+  }
   const optional = <T>(key: string, parse: (flag: string, value: string) => T): T | undefined => {
     const value = text(key);
     return value === undefined ? undefined : parse(key, value);
@@ -117,6 +121,7 @@ function toOptions(values: Values, base: Record<string, string>): ServeOptions {
   const server: ServerSettings = {
     maxBodyBytes: optional('max-body', parseSize),
     maxConnections: optional('max-connections', (flag, value) => parseInteger(flag, value, 1, 0x7fffffff)),
+    maxVarsBytes: optional('max-vars-bytes', parseSize),
     keepAliveTimeout: optional('keepalive-timeout', parseDuration),
     headersTimeout: optional('headers-timeout', parseDuration),
     handlerTimeout: optional('handler-timeout', parseDuration),

@@ -32,6 +32,13 @@ export interface SingleRequestServerLimits {
    */
   closeTimeout?: number;
   /**
+   * After `close()`: how long a connection that has not sent a byte yet still has to start its
+   * request. A web server connects to send a request, so its bytes may be in flight or not read
+   * yet: they are served if they come in time; otherwise the connection is answered 503 and
+   * closed (a port probe). Default 1000; 0 answers 503 at once.
+   */
+  requestGraceTimeout?: number;
+  /**
    * Body bytes an adapter may buffer for a handler that is not reading before it asks the server
    * to stop reading the socket. The server only carries this value for the adapter (the adapter's
    * `pushBody` decides); while paused, at most one more socket read (≤ 64 KiB) is held. Default 65536.
@@ -53,6 +60,7 @@ export const SINGLE_REQUEST_SERVER_LIMITS: LimitSpecs<LimitName> = {
   bodyTimeout: { default: 60_000, min: 0, max: MAX_TIMER },
   handlerTimeout: { default: 0, min: 0, max: MAX_TIMER },
   closeTimeout: { default: 5_000, min: 0, max: MAX_TIMER },
+  requestGraceTimeout: { default: 1_000, min: 0, max: MAX_TIMER },
   bodyHighWaterMark: { default: 65536, min: 1, max: 0x7fffffff },
   outputHighWaterMark: { default: 65536, min: 1, max: 0x7fffffff },
 };

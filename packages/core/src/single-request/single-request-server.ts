@@ -34,6 +34,8 @@ export abstract class SingleRequestServer<R extends SingleRequest> extends Serve
   readonly limits: SingleRequestLimits;
   readonly errorCodes: SingleRequestServerErrorCodes;
   readonly protocol: string;
+  /** The protocol's response head, for answers the server makes itself (413, 500, 503). */
+  abstract readonly headFormat: 'cgi' | 'http';
   readonly #allowlist: PeerAllowlist | undefined;
   readonly #socketMode: number | undefined;
   readonly #connections = new Set<SingleRequestConnection<R>>();
@@ -65,14 +67,20 @@ export abstract class SingleRequestServer<R extends SingleRequest> extends Serve
     if (this.listenerCount('requestError') > 0) this.emit('requestError', err, request);
   }
 
+  /** A connection reports its end (its socket is destroyed): it is no longer counted or closed. */
+  connectionClosed(connection: SingleRequestConnection<R>): void {
+    this.#connections.delete(connection);
+  }
+
   /** Connections open now. */
   get connectionCount(): number {
     return this.#connections.size;
   }
 
   /**
-   * Stops accepting connections. A connection that has sent nothing is closed; the others finish
-   * their request and close. As with `net.Server#close`, the callback runs once all are closed.
+   * Stops accepting connections. Connections with a request finish it and close; one that has
+   * sent nothing yet has `requestGraceTimeout` to send its request (served) before it is answered
+   * 503 and closed. As with `net.Server#close`, the callback runs once all are closed.
    */
   override close(callback?: (err?: Error) => void): this {
     super.close(callback);
@@ -92,9 +100,7 @@ export abstract class SingleRequestServer<R extends SingleRequest> extends Serve
       this.connectionError(new ProtocolError(this.errorCodes.PEER_NOT_ALLOWED, `${this.protocol}: peer ${socket.remoteAddress} is not allowed`), socket);
       return;
     }
-    const conn = this.openConnection(socket);
-    this.#connections.add(conn);
-    socket.once('close', () => this.#connections.delete(conn));
+    this.#connections.add(this.openConnection(socket));
   }
 
   #applySocketMode(): void {

@@ -14,7 +14,8 @@ import { ScgiServer, type ScgiServerOptions } from './server.js';
  *
  * @param options limits and timeouts (defaults: `maxConnections` 1024, `maxBodyBytes` 64 MiB,
  *   `headersTimeout` 30000 ms, `bodyTimeout` 60000 ms, `handlerTimeout` 0 = none, `closeTimeout`
- *   5000 ms, `bodyHighWaterMark` 65536, `outputHighWaterMark` 65536), decoder options (`mode`
+ *   5000 ms, `requestGraceTimeout` 1000 ms, `bodyHighWaterMark` 65536, `outputHighWaterMark`
+ *   65536), decoder options (`mode`
  *   'lenient', `maxHeaderBytes` 65536), `allowedPeers` (default everyone), `socketMode`, and the
  *   `handleRequest` hook
  * @throws InvalidArgumentError `GW_ERR_INVALID_OPTION` for a bad option

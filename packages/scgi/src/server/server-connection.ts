@@ -35,6 +35,10 @@ export class ScgiConnection extends SingleRequestConnection<ScgiRequest> impleme
     this.#decoder.end();
   }
 
+  protected extraInput(): number {
+    return this.#decoder.extraBytes;
+  }
+
   onHeaders(headers: ParamList, contentLength: number): void {
     const missing = this.#decoder.scgiMarkerMissing;
     const request = new ScgiRequest(this, headers, contentLength, missing);

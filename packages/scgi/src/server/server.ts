@@ -41,6 +41,7 @@ export interface ScgiServerOptions extends SingleRequestServerOptions, ServerHan
  *   Every such request also has `request.scgiMarkerMissing` set.
  */
 export class ScgiServer extends SingleRequestServer<ScgiRequest> implements ScgiConnectionHost {
+  readonly headFormat = 'cgi' as const;
   readonly decoderOptions: { readonly mode: ScgiMode; readonly maxHeaderBytes: number };
   readonly #handleRequest: ScgiServerOptions['handleRequest'];
   readonly #dispatch: Dispatcher;

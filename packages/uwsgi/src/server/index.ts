@@ -15,7 +15,8 @@ import { UwsgiServer, type UwsgiServerOptions } from './server.js';
  *
  * @param options limits and timeouts (defaults: `maxConnections` 1024, `maxBodyBytes` 64 MiB,
  *   `headersTimeout` 30000 ms, `bodyTimeout` 60000 ms, `handlerTimeout` 0 = none, `closeTimeout`
- *   5000 ms, `bodyHighWaterMark` 65536, `outputHighWaterMark` 65536), decoder limits
+ *   5000 ms, `requestGraceTimeout` 1000 ms, `bodyHighWaterMark` 65536, `outputHighWaterMark`
+ *   65536), decoder limits
  *   (`maxVarsBytes` 4096, up to 65535; `maxVars` 1000), `modifierPolicy` (default
  *   `defaultModifierDisposition`), `allowedPeers` (default everyone), `socketMode`, and the
  *   `handleRequest` hook

@@ -39,6 +39,10 @@ export class UwsgiConnection extends SingleRequestConnection<UwsgiRequest> imple
     this.#decoder.end();
   }
 
+  protected extraInput(): number {
+    return this.#decoder.extraBytes;
+  }
+
   onRequest(modifier1: number, modifier2: number, vars: ParamList, contentLength: number): void {
     const disposition = this.#uwsgiHost.modifierDisposition(modifier1, modifier2);
     if (disposition !== 'serve' && disposition !== 'serve-strip-script-name') {

@@ -48,6 +48,7 @@ export interface UwsgiServerOptions extends SingleRequestServerOptions, ServerHa
  * - `'requestError'` (err, request): `UWSGI_ERR_BODY_TOO_LARGE`, `UWSGI_ERR_HANDLER_TIMEOUT`.
  */
 export class UwsgiServer extends SingleRequestServer<UwsgiRequest> implements UwsgiConnectionHost {
+  readonly headFormat = 'http' as const;
   readonly decoderOptions: { readonly maxVarsBytes: number; readonly maxVars: number };
   readonly #modifierPolicy: ModifierPolicy;
   readonly #handleRequest: UwsgiServerOptions['handleRequest'];
