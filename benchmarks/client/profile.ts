@@ -17,9 +17,11 @@ import { appsDir, bundleApp, repoRoot } from './lib/build.js';
 import { startPhpFpm, stopPhpFpm } from './lib/php-fpm.js';
 
 stopChildrenOnExit();
-const which = process.argv[2] ?? 'gw';
-const connections = Number(process.argv[3] ?? 16);
-const seconds = Number(process.argv[4] ?? 5);
+// `pnpm run profile:client -- gw 16 5` passes the `--` through.
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const which = args[0] ?? 'gw';
+const connections = Number(args[1] ?? 16);
+const seconds = Number(args[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'gw-client-profile-'));
 chmodSync(dir, 0o755);
 const fpm = await startPhpFpm(dir, 4);

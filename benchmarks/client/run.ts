@@ -2,7 +2,7 @@
  * Runs targets 1–3 (proxy-bench.ts, then direct-bench.ts) and writes results/client-<date>.md with
  * the command, node version, nproc and load average before and after.
  *
- * pnpm run bench:client [-- --no-write] [--only=proxy|direct]
+ * pnpm run bench:client [-- --no-write] [--only=proxy|direct] [--out=FILE.md]
  * Knobs: CLIENT_ROUNDS (5), CLIENT_WRK_SECONDS (8), CLIENT_LOOP_SECONDS (5), CLIENT_IN_FLIGHT (64),
  * CLIENT_WARMUP_SECONDS (2), CLIENT_KEEP_TMP (keep the proxy run's temp prefix).
  */
@@ -22,9 +22,11 @@ const wrkSeconds = num('CLIENT_WRK_SECONDS', 8);
 const loopSeconds = num('CLIENT_LOOP_SECONDS', 5);
 const inFlight = num('CLIENT_IN_FLIGHT', 64);
 const warmup = num('CLIENT_WARMUP_SECONDS', 2);
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((a) => a !== '--'); // pnpm passes the `--` through
 const write = !args.includes('--no-write');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+// --out=NAME.md: a second run on the same day must not overwrite the first one's results.
+const out = args.find((a) => a.startsWith('--out='))?.slice(6);
 
 const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
 const loadBefore = load();
@@ -42,7 +44,7 @@ const header = [
 const text = `${header}\n${sections.join('\n\n')}\n`;
 process.stdout.write(text);
 if (write) {
-  const file = join(benchmarksDir, 'results', `client-${started.toISOString().slice(0, 10)}.md`);
+  const file = join(benchmarksDir, 'results', out ?? `client-${started.toISOString().slice(0, 10)}.md`);
   writeFileSync(file, text);
   process.stderr.write(`wrote ${file}\n`);
 }

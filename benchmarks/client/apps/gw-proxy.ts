@@ -19,8 +19,8 @@ const proxy = await startProxy({
     upstream: `fastcgi://unix:${socket}`,
     documentRoot: docroot as string,
     fastcgi: { maxConnections: Number(maxConnections) },
-    // top-level: packages/proxy/src/upstream-client.ts:52 overwrites fastcgi.timeouts' connect,
-    // firstByte and idle with the top-level values even when those are undefined
+    // the proxy's top-level timeouts (what `gw proxy` sets); fastcgi.timeouts would do the same
+    // since upstream-client.ts stopped overwriting them with undefined values
     timeouts: { idle: Number(idleMs) },
   },
 });

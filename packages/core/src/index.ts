@@ -44,4 +44,14 @@ export {
   type StreamResponse,
 } from './stream-client/stream-exchange.js';
 export { type ConnectFailure, connectUpstream, describeUpstream, type StreamUpstream } from './stream-client/upstream-socket.js';
-export { addUnlessGiven, type ClientPairPart, type ClientParams, hasParam, type PairArray, paramValue, toPairs } from './stream-client/client-params.js';
+export {
+  addUnlessGiven,
+  type ClientPairPart,
+  type ClientParams,
+  type FlatClientParams,
+  hasParam,
+  isFlatParams,
+  type PairArray,
+  paramValue,
+  toPairs,
+} from './stream-client/client-params.js';

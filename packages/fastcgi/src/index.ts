@@ -62,8 +62,10 @@ export {
   type FastCgiClientTimeouts,
   type FastCgiParams,
   type FastCgiRequestEnd,
+  type FastCgiRequestHandle,
   type FastCgiRequestOptions,
   type FastCgiResponse,
+  type FastCgiResponseHandler,
   type FastCgiRoleOption,
   type FastCgiUpstream,
 } from './client/index.js';

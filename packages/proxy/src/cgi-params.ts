@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { headerParams } from './header-params.js';
+import { appendHeaderParams } from './header-params.js';
 import type { RequestPath } from './request-path.js';
 import type { UpstreamScheme } from './upstream-url.js';
 
@@ -38,53 +38,94 @@ export interface CgiParamsInput {
  * it), SCRIPT_NAME empty.
  */
 export function buildCgiParams(input: CgiParamsInput): Map<string, string> {
-  const { req, path, script } = input;
-  const socket = req.socket;
-  const tls = (socket as TLSSocket).encrypted === true;
+  const flat = buildCgiParamArray(input);
   const params = new Map<string, string>();
-  const set = (name: string, value: string | undefined) => params.set(name, value ?? '');
-
-  set('QUERY_STRING', path.query);
-  set('REQUEST_METHOD', req.method);
-  set('CONTENT_TYPE', header(req, 'content-type'));
-  set('CONTENT_LENGTH', input.contentLength);
-  if (input.scheme === 'fastcgi') {
-    set('SCRIPT_FILENAME', script.filename);
-    set('SCRIPT_NAME', script.name);
-    if (script.pathInfo !== undefined) set('PATH_INFO', script.pathInfo);
-  } else {
-    set('SCRIPT_NAME', '');
-    set('PATH_INFO', path.uri);
-  }
-  set('REQUEST_URI', input.requestUri);
-  set('DOCUMENT_URI', path.uri);
-  set('DOCUMENT_ROOT', input.documentRoot);
-  set('SERVER_PROTOCOL', `HTTP/${req.httpVersion}`);
-  set('REQUEST_SCHEME', tls ? 'https' : 'http');
-  // fastcgi_params: `HTTPS $https if_not_empty`.
-  if (tls) set('HTTPS', 'on');
-  set('GATEWAY_INTERFACE', 'CGI/1.1');
-  set('SERVER_SOFTWARE', input.serverSoftware);
-  // A unix-socket listener has no addresses: nginx sends `unix:` and an empty port.
-  set('REMOTE_ADDR', plainAddress(socket.remoteAddress) ?? 'unix:');
-  set('REMOTE_PORT', socket.remotePort === undefined ? '' : String(socket.remotePort));
-  set('SERVER_ADDR', plainAddress(socket.localAddress) ?? 'unix:');
-  set('SERVER_PORT', socket.localPort === undefined ? '' : String(socket.localPort));
-  set('SERVER_NAME', input.serverName ?? hostName(header(req, 'host')) ?? plainAddress(socket.localAddress) ?? '');
-  // php-cgi's force-cgi-redirect check (fastcgi_params sends it on every request).
-  set('REDIRECT_STATUS', '200');
-
-  const extra = input.extra ?? {};
-  for (const [name, value] of headerParams(req.rawHeaders)) {
-    // nginx: a configured `fastcgi_param HTTP_FOO` suppresses the client's `Foo` header.
-    if (!(name in extra)) params.set(name, value);
-  }
-  for (const [name, value] of Object.entries(extra)) params.set(name, value);
+  for (let i = 0; i < flat.length; i += 2) params.set(flat[i] as string, flat[i + 1] as string);
   return params;
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+/**
+ * `buildCgiParams` as one flat array, name then value, each name once: the shape the protocol
+ * clients encode without a tuple or a Map per request (what the proxy handler sends).
+ */
+export function buildCgiParamArray(input: CgiParamsInput): string[] {
+  const { req, path, script } = input;
+  const socket = req.socket;
+  const tls = (socket as TLSSocket).encrypted === true;
+  const headers = req.headers;
+  const fastcgi = input.scheme === 'fastcgi';
+  const out: string[] = [
+    'QUERY_STRING',
+    path.query,
+    'REQUEST_METHOD',
+    req.method ?? '',
+    'CONTENT_TYPE',
+    joined(headers['content-type']),
+    'CONTENT_LENGTH',
+    input.contentLength,
+    fastcgi ? 'SCRIPT_FILENAME' : 'SCRIPT_NAME',
+    fastcgi ? script.filename : '',
+    fastcgi ? 'SCRIPT_NAME' : 'PATH_INFO',
+    fastcgi ? script.name : path.uri,
+  ];
+  if (fastcgi && script.pathInfo !== undefined) out.push('PATH_INFO', script.pathInfo);
+  out.push(
+    'REQUEST_URI',
+    input.requestUri,
+    'DOCUMENT_URI',
+    path.uri,
+    'DOCUMENT_ROOT',
+    input.documentRoot,
+    'SERVER_PROTOCOL',
+    req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+    'REQUEST_SCHEME',
+    tls ? 'https' : 'http',
+  );
+  // fastcgi_params: `HTTPS $https if_not_empty`.
+  if (tls) out.push('HTTPS', 'on');
+  const localAddress = plainAddress(socket.localAddress);
+  out.push(
+    'GATEWAY_INTERFACE',
+    'CGI/1.1',
+    'SERVER_SOFTWARE',
+    input.serverSoftware,
+    // A unix-socket listener has no addresses: nginx sends `unix:` and an empty port.
+    'REMOTE_ADDR',
+    plainAddress(socket.remoteAddress) ?? 'unix:',
+    'REMOTE_PORT',
+    socket.remotePort === undefined ? '' : String(socket.remotePort),
+    'SERVER_ADDR',
+    localAddress ?? 'unix:',
+    'SERVER_PORT',
+    socket.localPort === undefined ? '' : String(socket.localPort),
+    'SERVER_NAME',
+    input.serverName ?? hostName(joined(headers.host)) ?? localAddress ?? '',
+    // php-cgi's force-cgi-redirect check (fastcgi_params sends it on every request).
+    'REDIRECT_STATUS',
+    '200',
+  );
+  const extra = input.extra;
+  // nginx: a configured `fastcgi_param HTTP_FOO` suppresses the client's `Foo` header.
+  appendHeaderParams(out, req.rawHeaders, extra);
+  if (extra !== undefined) {
+    for (const name of Object.keys(extra)) {
+      const value = extra[name] as string;
+      const at = indexOfName(out, name);
+      if (at === -1) out.push(name, value);
+      else out[at + 1] = value;
+    }
+  }
+  return out;
+}
+
+/** Index of the name `name` in a flat params array, or -1. */
+function indexOfName(flat: readonly string[], name: string): number {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return i;
+  return -1;
+}
+
+function joined(value: string | string[] | undefined): string {
+  if (value === undefined) return '';
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
@@ -95,8 +136,8 @@ function plainAddress(address: string | undefined): string | undefined {
 }
 
 /** Host header without its port (and without IPv6 brackets' port). */
-function hostName(host: string | undefined): string | undefined {
-  if (host === undefined || host === '') return undefined;
+function hostName(host: string): string | undefined {
+  if (host === '') return undefined;
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
   const colon = host.indexOf(':');
   return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();

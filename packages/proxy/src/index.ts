@@ -5,5 +5,5 @@ export { createProxyHandler, type ProxyHandler, type ProxyHandlerOptions } from 
 export { parseRequestPath, type RequestPath } from './request-path.js';
 export type { ScriptResolver } from './script-target.js';
 export { type ProxyRoute, type RunningProxy, type StartProxyOptions, startProxy } from './start-proxy.js';
-export type { ProxyTimeouts, UpstreamClient, UpstreamResponse } from './upstream-client.js';
+export type { ProxyTimeouts, UpstreamClient, UpstreamHandle, UpstreamHandler, UpstreamHead, UpstreamRequest } from './upstream-client.js';
 export { parseUpstream, type UpstreamAddress, type UpstreamScheme } from './upstream-url.js';

@@ -1,16 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
-import type { Readable } from 'node:stream';
-import { GatewayError, InvalidArgumentError, type LimitSpecs, resolveLimits } from '@gw/core';
+import { InvalidArgumentError, type LimitSpecs, resolveLimits } from '@gw/core';
 import type { FastCgiClientSettings } from '@gw/fastcgi';
-import { buildCgiParams, type ScriptTarget } from './cgi-params.js';
-import { ProxyError, ProxyErrorCode } from './errors.js';
-import { forwardedBody } from './request-body.js';
+import { buildCgiParamArray, type ScriptTarget } from './cgi-params.js';
+import { ProxyCall, type ProxyContext, sendError, statusFor } from './proxy-call.js';
+import { type ForwardedBody, forwardedBody } from './request-body.js';
 import { parseRequestPath, type RequestPath } from './request-path.js';
-import { writeResponseHead } from './response-head.js';
 import { normalizeRoot, resolveScript, type ScriptResolver } from './script-target.js';
-import { StderrLines } from './stderr-lines.js';
-import { createUpstreamClient, type ProxyTimeouts, type UpstreamClient, type UpstreamResponse } from './upstream-client.js';
+import { createUpstreamClient, type ProxyTimeouts, type UpstreamClient, type UpstreamHandle } from './upstream-client.js';
 import { parseUpstream } from './upstream-url.js';
 
 /** Options of `createProxyHandler`. */
@@ -87,73 +83,73 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
   };
   const onStderr = options.onStderr ?? ((line: string) => console.error(`[gw proxy] FastCGI stderr: ${line}`));
   const onError = options.onError ?? ((err: Error, req: IncomingMessage) => console.error(`[gw proxy] ${req.method} ${req.url}: ${describe(err)}`));
+  const context: ProxyContext = { client, onStderr, onError };
+  const serverSoftware = options.serverSoftware ?? 'gw-proxy';
 
   const handler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void => {
     let script: ScriptTarget | null;
     let path: RequestPath;
+    const requestUri = originalUrl(req);
     try {
-      path = parseRequestPath(originalUrl(req));
+      path = parseRequestPath(requestUri);
       script = resolveScript(req, path.uri, mapping);
     } catch (err) {
-      return fail(err, req, res);
+      return failEarly(err, req, res);
     }
     if (script === null) {
       if (next !== undefined) return next();
       return sendError(res, 404);
     }
-    void proxy(req, res, path, script);
+    const target = script;
+    const body = forwardedBody(req, maxBufferedBody);
+    // A chunked body is read first (CGI needs CONTENT_LENGTH); the usual request goes out now.
+    if (body instanceof Promise) {
+      body.then(
+        (b) => proxy(req, res, path, target, requestUri, b),
+        (err: unknown) => failEarly(err, req, res),
+      );
+    } else {
+      proxy(req, res, path, target, requestUri, body);
+    }
   };
 
-  async function proxy(req: IncomingMessage, res: ServerResponse, path: RequestPath, script: ScriptTarget): Promise<void> {
-    // The client went away before the response finished: stop the upstream request too.
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const stderr = new StderrLines((line) => onStderr(line, req));
-    let upstream: UpstreamResponse;
+  function proxy(req: IncomingMessage, res: ServerResponse, path: RequestPath, script: ScriptTarget, requestUri: string, forwarded: ForwardedBody): void {
+    if (res.destroyed) return; // the client went away while its body was being read
+    let params: string[];
     try {
-      const { body, contentLength } = await forwardedBody(req, maxBufferedBody);
       const extra = typeof options.params === 'function' ? options.params(req) : options.params;
-      const params = buildCgiParams({
+      params = buildCgiParamArray({
         req,
         scheme: address.scheme,
         path,
-        requestUri: originalUrl(req),
+        requestUri,
         documentRoot: mapping.documentRoot,
         script,
-        contentLength,
+        contentLength: forwarded.contentLength,
         serverName: options.serverName,
-        serverSoftware: options.serverSoftware ?? 'gw-proxy',
+        serverSoftware,
         extra,
       });
-      upstream = await client.request({ params: params.entries(), body, signal: abort.signal, onStderr: (chunk) => stderr.push(chunk) });
     } catch (err) {
-      stderr.flush();
-      // Cancelled because the client went away: there is nobody to answer, and nothing to report.
-      if (abort.signal.aborted) return;
-      return fail(err, req, res);
+      return failEarly(err, req, res);
     }
-    upstream.ended.then(
-      () => stderr.flush(),
-      () => stderr.flush(),
-    );
-    if (upstream.status < 200) {
-      upstream.body.destroy();
-      return fail(new ProxyError(ProxyErrorCode.BAD_UPSTREAM_STATUS, `upstream answered with status ${upstream.status}`, 502), req, res);
-    }
-    const declared = writeResponseHead(res, upstream.status, upstream.statusText, upstream.headers);
+    const call = new ProxyCall(req, res, context);
+    let handle: UpstreamHandle;
     try {
-      await pipeBody(upstream.body, res, declared);
+      handle = client.dispatch({ params: { flat: params }, body: forwarded.body }, call);
     } catch (err) {
-      if (!abort.signal.aborted) fail(err, req, res);
+      // Params the protocol cannot encode (a pair too large for a record, a non-latin1 character).
+      return call.onError(err instanceof Error ? err : new Error(String(err)));
     }
+    call.handle = handle;
+    // The client may have gone away during dispatch (nothing cancelled it then).
+    if (res.destroyed && !res.writableFinished) handle.abort();
   }
 
-  function fail(err: unknown, req: IncomingMessage, res: ServerResponse): void {
+  /** A failure before the request reached the upstream: 4xx/5xx and the onError hook. */
+  function failEarly(err: unknown, req: IncomingMessage, res: ServerResponse): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    if (res.destroyed) return; // the client is gone (that is what cancelled the request): nobody to tell
-    // After the head went out only cutting the connection tells the client the body is incomplete.
+    if (res.destroyed) return; // the client is gone: nobody to tell
     if (res.headersSent) res.destroy();
     else sendError(res, statusFor(error, client));
     onError(error, req);
@@ -163,76 +159,6 @@ export function createProxyHandler(options: ProxyHandlerOptions): ProxyHandler {
     upstream: client,
     close: () => client.close(),
   });
-}
-
-/**
- * Streams the upstream body to the client with backpressure. With a Content-Length, bytes past it
- * are read and dropped (nginx cuts them too) and a body short of it cuts the client connection,
- * whose framing could not be kept otherwise.
- */
-function pipeBody(body: Readable, res: ServerResponse, declared: number | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let settled = false;
-    const done = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      res.removeListener('drain', onDrain);
-      res.removeListener('close', onResClose);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const onDrain = () => body.resume();
-    const onResClose = () => {
-      if (!res.writableFinished) body.destroy();
-      done();
-    };
-    body.on('data', (chunk: Buffer) => {
-      if (res.writableEnded) return;
-      if (declared !== undefined && sent + chunk.length >= declared) {
-        const last = chunk.subarray(0, declared - sent);
-        sent = declared;
-        res.end(last);
-        return;
-      }
-      sent += chunk.length;
-      if (!res.write(chunk)) body.pause();
-    });
-    body.once('end', () => {
-      if (!res.writableEnded) {
-        if (declared !== undefined && sent < declared) {
-          return done(new ProxyError(ProxyErrorCode.UPSTREAM_BODY_TRUNCATED, `upstream body ended after ${sent} of ${declared} bytes`, 502));
-        }
-        res.end();
-      }
-      done();
-    });
-    body.once('error', (err) => done(err));
-    body.once('close', () => {
-      if (!body.readableEnded) done(new ProxyError(ProxyErrorCode.UPSTREAM_BODY_TRUNCATED, 'upstream body closed before its end', 502));
-    });
-    res.on('drain', onDrain);
-    res.once('close', onResClose);
-  });
-}
-
-/** 504 for a timeout, the proxy's own status for its errors, 431 for params too large to encode, else 502. */
-function statusFor(err: Error, client: UpstreamClient): number {
-  if (err instanceof ProxyError) return err.status;
-  if (err instanceof GatewayError) {
-    if (client.timeoutCodes.has(err.code)) return 504;
-    // A header too large for one FastCGI record / a uwsgi vars block over 64 KiB.
-    if (err.code === 'FCGI_ERR_PAIR_TOO_LARGE' || err.code === 'UWSGI_ERR_VARS_TOO_LARGE') return 431;
-  }
-  return 502;
-}
-
-function sendError(res: ServerResponse, status: number): void {
-  const text = `${status} ${STATUS_CODES[status] ?? ''}\n`;
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
 }
 
 /** Express rewrites `req.url` under a mount path; the original target is what the client sent. */

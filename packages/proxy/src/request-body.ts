@@ -14,15 +14,24 @@ export interface ForwardedBody {
  * first, up to `maxBuffered` bytes, as nginx does by default: CGI needs CONTENT_LENGTH, and
  * php-fpm reads no body without it (protocols.md §4.3). Without either header there is no body.
  *
- * @throws ProxyError `PROXY_ERR_BODY_TOO_LARGE` (413) when a chunked body exceeds `maxBuffered`
+ * Returns the answer at once, or a promise when a chunked body must be read first (so the usual
+ * request costs no promise).
+ *
+ * @throws ProxyError `PROXY_ERR_BODY_TOO_LARGE` (413, as a rejection) when a chunked body exceeds `maxBuffered`
  */
-export async function forwardedBody(req: IncomingMessage, maxBuffered: number): Promise<ForwardedBody> {
+export function forwardedBody(req: IncomingMessage, maxBuffered: number): ForwardedBody | Promise<ForwardedBody> {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     // node's parser has validated it and will deliver exactly that many bytes.
     return { body: declared === '0' ? undefined : req, contentLength: declared };
   }
-  if (req.headers['transfer-encoding'] === undefined) return { body: undefined, contentLength: '' };
+  if (req.headers['transfer-encoding'] === undefined) return NO_BODY;
+  return bufferedBody(req, maxBuffered);
+}
+
+const NO_BODY: ForwardedBody = Object.freeze({ body: undefined, contentLength: '' });
+
+async function bufferedBody(req: IncomingMessage, maxBuffered: number): Promise<ForwardedBody> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

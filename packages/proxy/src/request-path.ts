@@ -20,6 +20,10 @@ export function parseRequestPath(target: string): RequestPath {
   const rawPath = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? '' : target.slice(q + 1);
   if (rawPath.charCodeAt(0) !== 0x2f) throw bad('request target does not start with /');
+  // The usual path has nothing to decode, merge or resolve: it is its own normal form.
+  if (rawPath.indexOf('%') === -1 && rawPath.indexOf('//') === -1 && rawPath.indexOf('/.') === -1 && rawPath.indexOf('\0') === -1) {
+    return { uri: rawPath, query };
+  }
   const decoded = percentDecode(rawPath);
   const segments: string[] = [];
   for (const segment of decoded.split('/')) {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { createClient as createFastCgiClient, FASTCGI_TIMEOUT_CODES, type FastCgiClientSettings } from '@gw/fastcgi';
 import { createClient as createScgiClient, SCGI_TIMEOUT_CODES } from '@gw/scgi';
 import { createClient as createUwsgiClient, UWSGI_TIMEOUT_CODES } from '@gw/uwsgi';
+import { relayStreamResponse } from './stream-relay.js';
 import type { UpstreamAddress, UpstreamScheme } from './upstream-url.js';
 
 /** Timeouts handed to the protocol client, in ms. */
@@ -16,19 +17,41 @@ export interface ProxyTimeouts {
 
 /** One request as the proxy hands it to a protocol client. */
 export interface UpstreamRequest {
-  params: Iterable<[string, string]>;
+  /** CGI params, name then value (latin1 strings). */
+  params: { readonly flat: readonly string[] };
   body: Readable | Uint8Array | undefined;
-  signal: AbortSignal;
-  onStderr: (chunk: Buffer) => void;
 }
 
-/** The part of a protocol client's response the proxy uses. */
-export interface UpstreamResponse {
+/** The part of an upstream response head the proxy uses. */
+export interface UpstreamHead {
   status: number;
   statusText: string;
-  headers: [string, string][];
-  body: Readable;
-  ended: Promise<unknown>;
+  /** Wire order, names as sent, repeated names kept. */
+  headers: [name: string, value: string][];
+}
+
+/**
+ * Receives an upstream response as it arrives (no stream or promise per request). Order: onHead,
+ * onBody*, onBodyEnd, onEnd; or onError instead of the rest (after onBodyEnd it only means the
+ * request did not end cleanly). Nothing is called after onEnd or onError.
+ */
+export interface UpstreamHandler {
+  onHead(head: UpstreamHead): void;
+  /** Returns false when the client is behind; the upstream is read again after `resume()`. */
+  onBody(chunk: Buffer): boolean;
+  onBodyEnd(): void;
+  onEnd(): void;
+  onError(err: Error): void;
+  /** FastCGI STDERR. */
+  onStderr(chunk: Buffer): void;
+}
+
+/** Controls of a request in progress. */
+export interface UpstreamHandle {
+  /** Stops the request upstream (ABORT_REQUEST, or the connection closed); onError follows. */
+  abort(): void;
+  /** The client caught up after onBody returned false. */
+  resume(): void;
 }
 
 /** A protocol client behind one upstream URL. */
@@ -36,7 +59,11 @@ export interface UpstreamClient {
   readonly scheme: UpstreamScheme;
   /** Error codes of this client that mean "took too long" (504 rather than 502). */
   readonly timeoutCodes: ReadonlySet<string>;
-  request(request: UpstreamRequest): Promise<UpstreamResponse>;
+  /**
+   * Starts a request; its response goes to `handler`. A failure to start reaches `handler.onError`,
+   * possibly before this returns.
+   */
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): UpstreamHandle;
   close(): Promise<void>;
 }
 
@@ -54,7 +81,8 @@ export function createUpstreamClient(address: UpstreamAddress, timeouts: ProxyTi
       return {
         scheme: 'fastcgi',
         timeoutCodes: FASTCGI_TIMEOUT_CODES,
-        request: (r) => client.request({ params: r.params, body: r.body, signal: r.signal, onStderr: r.onStderr }),
+        // The pool's callback interface: no Readable, promise or AbortController per request.
+        dispatch: (r, handler) => client.dispatch({ params: r.params, body: r.body }, handler),
         close: () => client.close(),
       };
     }
@@ -63,7 +91,7 @@ export function createUpstreamClient(address: UpstreamAddress, timeouts: ProxyTi
       return {
         scheme: 'scgi',
         timeoutCodes: SCGI_TIMEOUT_CODES,
-        request: (r) => client.request({ params: r.params, body: r.body, signal: r.signal }),
+        dispatch: (r, handler) => relayStreamResponse((signal) => client.request({ params: r.params, body: r.body, signal }), handler),
         close: () => client.close(),
       };
     }
@@ -72,7 +100,7 @@ export function createUpstreamClient(address: UpstreamAddress, timeouts: ProxyTi
       return {
         scheme: 'uwsgi',
         timeoutCodes: UWSGI_TIMEOUT_CODES,
-        request: (r) => client.request({ params: r.params, body: r.body, signal: r.signal }),
+        dispatch: (r, handler) => relayStreamResponse((signal) => client.request({ params: r.params, body: r.body, signal }), handler),
         close: () => client.close(),
       };
     }

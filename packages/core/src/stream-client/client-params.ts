@@ -8,7 +8,22 @@ export type ClientPairPart = string | Uint8Array;
  * CGI params of a client request: a plain object, a ParamList, or any iterable of `[name, value]`
  * (strings are latin1, one byte per character; Uint8Arrays are raw bytes).
  */
-export type ClientParams = Record<string, string | number> | ParamList | Iterable<readonly [ClientPairPart, ClientPairPart]>;
+export type ClientParams = Record<string, string | number> | ParamList | Iterable<readonly [ClientPairPart, ClientPairPart]> | FlatClientParams;
+
+/**
+ * Params as one flat array of latin1 strings, name then value (`{ flat: ['REQUEST_METHOD', 'GET',
+ * …] }`): the cheapest shape to build and to encode, with no tuple per pair (what @gw/proxy
+ * sends). Told apart from a plain object by `flat` being an array (a param value never is).
+ */
+export interface FlatClientParams {
+  readonly flat: readonly string[];
+}
+
+/** True for the `{ flat: [...] }` shape. */
+export function isFlatParams(params: ClientParams | undefined): params is FlatClientParams {
+  return params !== undefined && Array.isArray((params as { flat?: unknown }).flat);
+}
+
 
 /** Params flattened into pairs, so they can be checked and completed before encoding. */
 export type PairArray = [ClientPairPart, ClientPairPart][];
@@ -17,6 +32,11 @@ export type PairArray = [ClientPairPart, ClientPairPart][];
 export function toPairs(params: ClientParams | undefined): PairArray {
   const out: PairArray = [];
   if (params === undefined) return out;
+  if (isFlatParams(params)) {
+    const flat = params.flat;
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string]);
+    return out;
+  }
   if (params instanceof ParamList) {
     for (let i = 0; i < params.length; i++) out.push([params.nameBytes(i), params.valueBytes(i)]);
     return out;

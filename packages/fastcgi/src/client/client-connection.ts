@@ -90,6 +90,8 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   #lastRecordEnd = 0;
   #pausedFor = 0;
   #idleTimer: NodeJS.Timeout | null = null;
+  /** Date.now() when the connection last went idle, or -1 while in use (Date: fake timers move it). */
+  #idleSince = -1;
   #socketError: Error | undefined = undefined;
   /** performance.now() of the last END_REQUEST. */
   #lastEndAt = -1;
@@ -166,7 +168,9 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     const { preamble, streams } = exchange.input.encoded;
     setRequestId(preamble, id);
     exchange.bytesWritten = true;
-    this.#writer.corkUntilNextTick();
+    // Requests started in one tick on a multiplexed connection leave in one writev; a connection
+    // running one request has nothing to batch, so its request goes out now (no nextTick).
+    if (this.multiplex) this.#writer.corkUntilNextTick();
     const flushed = this.#writer.write(preamble);
     if (streams.length > 0) void this.#sendStreams(exchange, id, streams, flushed);
     else exchange.inputComplete = true;
@@ -184,7 +188,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   close(): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
-    this.#clearIdleTimer();
+    this.#stopIdleTimer();
     if (this.#requests.size === 0 && !this.connecting) {
       // Idle: a polite FIN (php-fpm's worker sees EOF and goes back to accept()).
       this.socket.end();
@@ -401,7 +405,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
 
   #onClose(): void {
     this.#state = CLOSED;
-    this.#clearIdleTimer();
+    this.#stopIdleTimer();
     this.#failAll(undefined);
     this.#host.connectionClosed(this);
   }
@@ -443,18 +447,40 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     return this.#peerClosedAt >= 0 && this.#lastEndAt >= 0 && this.#peerClosedAt - this.#lastEndAt < CLOSE_AFTER_END_WINDOW_MS;
   }
 
+  /**
+   * The connection just went idle. The idle timer is lazy: one Timeout stays armed while the
+   * connection is in use and, when it fires, checks how long the connection has really been idle
+   * (re-arming for the rest). A busy pooled connection that idles for a moment after every
+   * request so costs a clock read, not a setTimeout and a clearTimeout per request.
+   */
   #armIdleTimer(): void {
-    this.#clearIdleTimer();
     const ms = this.#host.limits.idleTimeout;
     if (ms <= 0) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = null;
-      if (this.#requests.size === 0) this.close();
-    }, ms);
+    this.#idleSince = Date.now();
+    if (this.#idleTimer === null) this.#startIdleTimer(ms);
+  }
+
+  #startIdleTimer(ms: number): void {
+    this.#idleTimer = setTimeout(() => this.#idleTimerFired(), ms);
     this.#idleTimer.unref();
   }
 
+  #idleTimerFired(): void {
+    this.#idleTimer = null;
+    if (this.#state === CLOSED || this.#idleSince < 0) return; // in use: re-armed when it idles again
+    const left = this.#host.limits.idleTimeout - (Date.now() - this.#idleSince);
+    if (left > 1) return this.#startIdleTimer(Math.ceil(left));
+    if (this.#requests.size === 0) this.close();
+  }
+
+  /** The connection is in use again (the idle timer, if armed, will find it so). */
   #clearIdleTimer(): void {
+    this.#idleSince = -1;
+  }
+
+  /** Stops the idle timer for good (the connection closed). */
+  #stopIdleTimer(): void {
+    this.#idleSince = -1;
     if (this.#idleTimer !== null) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = null;

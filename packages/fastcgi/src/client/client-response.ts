@@ -61,3 +61,45 @@ export function authorizerVariables(head: ResponseHead): Record<string, string> 
   }
   return out;
 }
+
+/**
+ * Receives a response as it arrives (`FastCgiClient#dispatch`): the undici-style alternative to
+ * `request()`'s promise and Readables, for callers that forward the response (a proxy) and want
+ * no per-request stream or promise. Callbacks run synchronously from the socket's 'data' event;
+ * one that throws is the caller's bug and propagates.
+ *
+ * Order: `onHead`, `onBody`*, `onBodyEnd`, `onEnd`; or `onError` at any point instead of the rest
+ * (after `onBodyEnd` it means only that END_REQUEST never came). Nothing is called after `onEnd`
+ * or `onError`.
+ */
+export interface FastCgiResponseHandler {
+  /** The response head (status, headers in wire order, Location semantics), once complete. */
+  onHead(head: ResponseHead): void;
+  /**
+   * A piece of STDOUT after the head: a view of the socket's chunk (no copy; it may be kept).
+   * Return false when the consumer is behind: the connection stops reading until `resume()`.
+   */
+  onBody(chunk: Buffer): boolean;
+  /** STDOUT ended: the body is complete. */
+  onBodyEnd(): void;
+  /** END_REQUEST: the request is over. */
+  onEnd(end: FastCgiRequestEnd): void;
+  /** The request failed (refused, timed out, connection lost, aborted, malformed head…). */
+  onError(err: Error): void;
+  /**
+   * Each STDERR chunk, before or after the head (until the request is done), when the request
+   * options have no `onStderr`. Without either, STDERR is dropped.
+   */
+  onStderr?(chunk: Buffer): void;
+}
+
+/** What `dispatch()` returns: the running request's controls. */
+export interface FastCgiRequestHandle {
+  /**
+   * Cancels the request: it leaves the queue, or gets ABORT_REQUEST (multiplexed) or its
+   * connection closed. The handler's `onError` gets FCGI_ERR_ABORTED (unless it already ended).
+   */
+  abort(reason?: unknown): void;
+  /** The consumer caught up after `onBody` returned false: reading resumes. */
+  resume(): void;
+}

@@ -1,7 +1,7 @@
 import { ClientConnection, type ConnectionHost } from './client-connection.js';
 import { FastCgiClientError, FastCgiClientErrorCode as Code } from './client-errors.js';
 import { type ClientLimits, DEFAULT_MAX_CONNECTIONS, type FastCgiClientOptions, type FastCgiUpstream, type ResolvedClientOptions, resolveClientOptions } from './client-options.js';
-import type { FastCgiResponse } from './client-response.js';
+import type { FastCgiRequestHandle, FastCgiResponse, FastCgiResponseHandler } from './client-response.js';
 import type { FastCgiExchange } from './exchange.js';
 import { type AppCapabilities, probeApplication } from './probe.js';
 import { createExchange, type FastCgiRequestOptions } from './request-options.js';
@@ -103,17 +103,23 @@ export class FastCgiClient implements ConnectionHost {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#closed) {
-      exchange.fail(new FastCgiClientError(Code.CLIENT_CLOSED, 'the client is closed'));
-      return exchange.response;
-    }
-    this.#queue.push(exchange);
-    this.#dispatch();
-    if (this.#queue.holds(exchange) && this.#queue.size > this.limits.maxQueue) {
-      this.#queue.cancel(exchange);
-      exchange.fail(new FastCgiClientError(Code.QUEUE_FULL, `more than ${this.limits.maxQueue} requests waiting for a connection`));
-    }
-    return exchange.response;
+    this.#submit(exchange);
+    return exchange.response as Promise<FastCgiResponse>;
+  }
+
+  /**
+   * Sends a request whose response goes to `handler`'s callbacks instead of a promise and
+   * Readables: no per-request stream, promise or AbortController (cancel with the returned
+   * handle's `abort()`). STDERR goes to `options.onStderr`, else `handler.onStderr`. A failure
+   * to queue (client closed, queue full) reaches `handler.onError` before this returns.
+   *
+   * @throws InvalidArgumentError for bad params (`FCGI_ERR_PAIR_TOO_LARGE`, `GW_ERR_NOT_LATIN1`)
+   *   or options (`GW_ERR_INVALID_OPTION`), synchronously
+   */
+  dispatch(options: FastCgiRequestOptions, handler: FastCgiResponseHandler): FastCgiRequestHandle {
+    const exchange = createExchange(options, this.limits, handler);
+    this.#submit(exchange);
+    return exchange;
   }
 
   /**
@@ -187,13 +193,25 @@ export class FastCgiClient implements ConnectionHost {
 
   // ── internals ────────────────────────────────────────────────────────────
 
+  /** Queues a new request and gives it a connection if one has room. */
+  #submit(exchange: FastCgiExchange): void {
+    if (this.#closed) return exchange.fail(new FastCgiClientError(Code.CLIENT_CLOSED, 'the client is closed'));
+    this.#queue.push(exchange);
+    this.#dispatch();
+    if (this.#queue.holds(exchange) && this.#queue.size > this.limits.maxQueue) {
+      this.#queue.cancel(exchange);
+      exchange.fail(new FastCgiClientError(Code.QUEUE_FULL, `more than ${this.limits.maxQueue} requests waiting for a connection`));
+    }
+  }
+
   /** Gives queued requests to connections with room, opening connections as allowed. */
   #dispatch(): void {
     if (this.#closed || this.#queue.peek() === undefined) return;
     const settings = this.#settings;
     if (settings === undefined) return this.#probe();
+    // Counting the requests in progress walks every connection: only needed under a FCGI_MAX_REQS bound.
     let active = 0;
-    for (const connection of this.#connections) active += connection.load;
+    if (settings.maxConcurrent !== Number.POSITIVE_INFINITY) for (const connection of this.#connections) active += connection.load;
     while (this.#queue.peek() !== undefined && active < settings.maxConcurrent) {
       const connection = this.#pickConnection();
       if (connection === undefined) {

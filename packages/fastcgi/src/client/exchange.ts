@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { type GatewayError, type ResponseHead, ResponseHeadDecoder } from '@gw/core';
 import { ProtocolStatus, protocolStatusName, Role } from '../constants.js';
 import { FastCgiClientError, FastCgiClientErrorCode as Code } from './client-errors.js';
-import { authorizerVariables, type FastCgiRequestEnd, type FastCgiResponse } from './client-response.js';
+import { authorizerVariables, type FastCgiRequestEnd, type FastCgiRequestHandle, type FastCgiResponse, type FastCgiResponseHandler } from './client-response.js';
 import type { EncodedRequest } from './request-encoding.js';
 
 /** Whoever currently holds an exchange: the pool's queue, then a connection. */
@@ -32,6 +32,8 @@ export interface ExchangeInput {
   idempotent: boolean;
   signal: AbortSignal | undefined;
   onStderr: ((chunk: Buffer) => void) | undefined;
+  /** Set for `dispatch()`: the response goes to these callbacks instead of a promise and Readables. */
+  handler: FastCgiResponseHandler | undefined;
 }
 
 // Lifecycle. WAITING: queued or being (re)assigned; SENT: a connection owns it; HEAD: the
@@ -49,10 +51,13 @@ const noop = (): void => {};
  * its first-byte timer and AbortSignal. It never touches a socket: the connection writes the
  * request and decodes records; cancellation goes back through `owner`.
  */
-export class FastCgiExchange {
+export class FastCgiExchange implements FastCgiRequestHandle {
   readonly input: ExchangeInput;
-  /** Resolves with the response once its head is complete; rejects on any failure before that. */
-  readonly response: Promise<FastCgiResponse>;
+  /**
+   * `request()` only: resolves with the response once its head is complete; rejects on any failure
+   * before that. undefined for `dispatch()`, whose handler gets the response.
+   */
+  readonly response: Promise<FastCgiResponse> | undefined;
   /** The queue or connection holding the request. */
   owner: ExchangeOwner | null = null;
   /** Request id on its connection (0 while not assigned). */
@@ -88,14 +93,19 @@ export class FastCgiExchange {
   #paused = false;
   #timer: NodeJS.Timeout | null = null;
   #onAbortSignal: (() => void) | null = null;
+  readonly #handler: FastCgiResponseHandler | undefined;
 
   constructor(input: ExchangeInput, settings: ExchangeSettings) {
     this.input = input;
     this.#settings = settings;
-    this.response = new Promise<FastCgiResponse>((resolve, reject) => {
-      this.#resolveHead = resolve;
-      this.#rejectHead = reject;
-    });
+    this.#handler = input.handler;
+    this.response =
+      input.handler !== undefined
+        ? undefined
+        : new Promise<FastCgiResponse>((resolve, reject) => {
+            this.#resolveHead = resolve;
+            this.#rejectHead = reject;
+          });
     if (settings.firstByteTimeout > 0) {
       this.#timer = setTimeout(() => this.#timedOut(), settings.firstByteTimeout);
     }
@@ -123,6 +133,17 @@ export class FastCgiExchange {
   /** True while the response body consumer is behind (the connection is paused for it). */
   get paused(): boolean {
     return this.#paused;
+  }
+
+  /** FastCgiRequestHandle: cancels the request (FCGI_ERR_ABORTED goes to the handler's onError). */
+  abort(reason?: unknown): void {
+    if (this.#state === DONE) return;
+    this.#abortWith(new FastCgiClientError(Code.ABORTED, 'request aborted', { requestId: this.requestId, cause: reason }));
+  }
+
+  /** FastCgiRequestHandle: the handler's consumer caught up after onBody returned false. */
+  resume(): void {
+    this.#consumerReady();
   }
 
   /** A connection took the request. */
@@ -159,7 +180,8 @@ export class FastCgiExchange {
       // protocols.md §6 #42: the empty STDOUT before the head's blank line (nginx: 502).
       return this.#abortWith(new FastCgiClientError(Code.NO_RESPONSE_HEAD, 'STDOUT ended before the response head was complete', { requestId: this.requestId }));
     }
-    this.#body?.push(null);
+    if (this.#handler !== undefined) this.#handler.onBodyEnd();
+    else this.#body?.push(null);
   }
 
   onStderr(chunk: Buffer): void {
@@ -168,6 +190,8 @@ export class FastCgiExchange {
     if (this.#state === DONE) return;
     const callback = this.input.onStderr;
     if (callback !== undefined) return callback(chunk);
+    const handler = this.#handler;
+    if (handler !== undefined) return handler.onStderr?.(chunk); // without either, STDERR is not wanted
     const stream = this.#stderrStream();
     // STDERR has no flow control of its own and must never stall STDOUT (h2o#621, haproxy#743):
     // unread STDERR beyond the bound is dropped instead of pausing the socket.
@@ -187,7 +211,12 @@ export class FastCgiExchange {
     if (this.#state !== HEAD) return this.fail(refusalError(protocolStatus, this.requestId));
     this.#state = DONE;
     this.#cleanup();
-    // §6 #40: END_REQUEST without the empty STDOUT still completes the response.
+    const handler = this.#handler;
+    if (handler !== undefined) {
+      // §6 #40: END_REQUEST without the empty STDOUT still completes the response.
+      if (!this.#stdoutEnded) handler.onBodyEnd();
+      return handler.onEnd({ appStatus, protocolStatus, bodyBytes: this.#bodyBytes });
+    }
     if (!this.#stdoutEnded) this.#body?.push(null);
     this.onStderrEnd();
     this.#resolveEnd({ appStatus, protocolStatus, bodyBytes: this.#bodyBytes });
@@ -202,6 +231,7 @@ export class FastCgiExchange {
     const hadHead = this.#state === HEAD;
     this.#state = DONE;
     this.#cleanup();
+    if (this.#handler !== undefined) return this.#handler.onError(err);
     if (!hadHead) return this.#rejectHead(err);
     // A body whose empty STDOUT arrived is complete: only `ended` learns of the failure.
     if (!this.#stdoutEnded) destroyQuietly(this.#body, err);
@@ -223,12 +253,14 @@ export class FastCgiExchange {
     if (decoded === undefined) return;
     this.#head = null;
     this.#deliverHead(decoded.head);
-    if (decoded.rest.length > 0) this.#pushBody(decoded.rest);
+    // The head's receiver may have cancelled the request (a handler refusing a 1xx status, say).
+    if (decoded.rest.length > 0 && this.#state === HEAD) this.#pushBody(decoded.rest);
   }
 
   #deliverHead(head: ResponseHead): void {
     this.#state = HEAD;
     this.#clearTimer();
+    if (this.#handler !== undefined) return this.#handler.onHead(head);
     this.#body = new Readable({
       highWaterMark: this.#settings.responseHighWaterMark,
       read: () => this.#consumerReady(),
@@ -264,8 +296,16 @@ export class FastCgiExchange {
   }
 
   #pushBody(chunk: Buffer): void {
-    const body = this.#body as Readable;
     this.#bodyBytes += chunk.length;
+    const handler = this.#handler;
+    if (handler !== undefined) {
+      if (!handler.onBody(chunk) && !this.#paused && this.#state === HEAD) {
+        this.#paused = true;
+        this.owner?.pause(this);
+      }
+      return;
+    }
+    const body = this.#body as Readable;
     if (body.destroyed) return;
     if (!body.push(chunk) && !this.#paused) {
       this.#paused = true;

@@ -23,7 +23,7 @@ export interface EncodedRequest {
 }
 
 /** Inline bodies up to this size: one socket write for the whole request, like nginx's small requests. */
-const INLINE_LIMIT = 64 * 1024;
+export const INLINE_LIMIT = 64 * 1024;
 
 /**
  * Encodes a request's records up front, so that bad params (a pair too large for one record, a

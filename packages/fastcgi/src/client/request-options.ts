@@ -1,11 +1,15 @@
 import { InvalidArgumentError } from '@gw/core';
-import { Role } from '../constants.js';
+import { RecordType, Role } from '../constants.js';
 import { type BodySource, isBodySource, knownLength } from './body-source.js';
 import type { ClientLimits } from './client-options.js';
-import { FastCgiExchange } from './exchange.js';
+import { type ExchangeSettings, FastCgiExchange } from './exchange.js';
+import { encodeFlatPreamble } from './flat-request-encoding.js';
+import type { FastCgiResponseHandler } from './client-response.js';
 import { ReplayBuffer } from './replay-buffer.js';
-import { encodeRequest } from './request-encoding.js';
-import { addUnlessGiven, type FastCgiParams, type PairArray, paramValue, toPairs } from './request-params.js';
+import { type EncodedRequest, encodeRequest, INLINE_LIMIT } from './request-encoding.js';
+import { addUnlessGiven, type FastCgiParams, flatParamValue, isFlatParams, type PairArray, paramValue, toPairs } from './request-params.js';
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 /** A FastCGI role by name or number (spec §6). */
 export type FastCgiRoleOption = 'responder' | 'authorizer' | 'filter' | Role;
@@ -54,35 +58,81 @@ const ROLE_BY_NAME: Record<string, Role> = { responder: Role.RESPONDER, authoriz
  *
  * @throws InvalidArgumentError `GW_ERR_INVALID_OPTION`, `FCGI_ERR_PAIR_TOO_LARGE`, `GW_ERR_NOT_LATIN1`
  */
-export function createExchange(options: FastCgiRequestOptions, limits: ClientLimits): FastCgiExchange {
+export function createExchange(options: FastCgiRequestOptions, limits: ClientLimits, handler?: FastCgiResponseHandler): FastCgiExchange {
   const role = resolveRole(options.role);
   const body = checkBody(options.body, 'body');
   const data = checkBody(options.data, 'data');
-  const pairs = toPairs(options.params);
+  const params = options.params;
+  const firstByteTimeout = options.timeouts?.firstByte ?? limits.firstByteTimeout;
+  if (!Number.isInteger(firstByteTimeout) || firstByteTimeout < 0) throw invalid('timeouts.firstByte must be a non-negative integer');
+  const settings: ExchangeSettings = {
+    responseHighWaterMark: limits.responseHighWaterMark,
+    maxStderrBuffer: limits.maxStderrBuffer,
+    maxHeadBytes: limits.maxHeadBytes,
+    firstByteTimeout,
+  };
+  const flat = role === Role.FILTER ? undefined : flatStrings(params, role, body);
+  if (flat !== undefined) {
+    // The fast path (a proxy's params, a plain object of strings): one buffer for BEGIN, PARAMS
+    // and a small or empty STDIN, no tuple per pair.
+    const inline = body === undefined ? EMPTY_BYTES : body instanceof Uint8Array && body.length <= INLINE_LIMIT ? body : null;
+    const encoded: EncodedRequest = {
+      preamble: encodeFlatPreamble(flat, role, role === Role.AUTHORIZER && body === undefined ? null : inline),
+      streams: inline === null ? [{ type: RecordType.STDIN, source: body }] : [],
+    };
+    keepForReplay(encoded, limits);
+    const method = flatParamValue(flat, 'REQUEST_METHOD');
+    const idempotent =
+      options.idempotent ??
+      (method === undefined || IDEMPOTENT_METHODS.has(method) || flatParamValue(flat, 'HTTP_IDEMPOTENCY_KEY') !== undefined || flatParamValue(flat, 'HTTP_X_IDEMPOTENCY_KEY') !== undefined);
+    return new FastCgiExchange({ encoded, role, idempotent, signal: options.signal, onStderr: options.onStderr, handler }, settings);
+  }
+  const pairs = toPairs(params);
   // CONTENT_LENGTH whenever the client knows it (protocols.md §4.3), never overriding the caller's.
   if (role !== Role.AUTHORIZER || body !== undefined) addUnlessGiven(pairs, 'CONTENT_LENGTH', body === undefined ? undefined : knownLength(body));
   if (role === Role.FILTER) addUnlessGiven(pairs, 'FCGI_DATA_LENGTH', knownLength(data));
-  const firstByteTimeout = options.timeouts?.firstByte ?? limits.firstByteTimeout;
-  if (!Number.isInteger(firstByteTimeout) || firstByteTimeout < 0) throw invalid('timeouts.firstByte must be a non-negative integer');
   const encoded = encodeRequest(pairs, role, body, data);
+  keepForReplay(encoded, limits);
+  return new FastCgiExchange({ encoded, role, idempotent: options.idempotent ?? isIdempotent(pairs), signal: options.signal, onStderr: options.onStderr, handler }, settings);
+}
+
+/**
+ * The params as one flat array of strings, CONTENT_LENGTH added as `addUnlessGiven` would, or
+ * undefined when they take the general path (a ParamList, an iterable, a value that is not a
+ * string or number).
+ */
+function flatStrings(params: FastCgiParams | undefined, role: Role, body: BodySource | undefined): readonly string[] | undefined {
+  let flat: string[];
+  if (isFlatParams(params)) {
+    if (flatParamValue(params.flat, 'CONTENT_LENGTH') !== undefined) return params.flat;
+    flat = params.flat.slice();
+  } else if (params !== undefined && Object.getPrototypeOf(params) === Object.prototype) {
+    flat = [];
+    const record = params as Record<string, string | number>;
+    for (const name in record) {
+      if (!Object.hasOwn(record, name)) continue;
+      const value = record[name];
+      if (typeof value === 'string') flat.push(name, value);
+      else if (typeof value === 'number') flat.push(name, String(value));
+      else return undefined;
+    }
+    if (Object.hasOwn(record, 'CONTENT_LENGTH')) return flat;
+  } else {
+    return undefined;
+  }
+  // CONTENT_LENGTH whenever the client knows it (protocols.md §4.3); an Authorizer without a body sends none.
+  if (role !== Role.AUTHORIZER || body !== undefined) {
+    const length = knownLength(body);
+    if (length !== undefined) flat.push('CONTENT_LENGTH', String(length));
+  }
+  return flat;
+}
+
+/** Streamed input is kept (up to maxReplayBytes) so the request can be resent; bytes always can be. */
+function keepForReplay(encoded: EncodedRequest, limits: ClientLimits): void {
   for (const stream of encoded.streams) {
     if (stream.source !== undefined && !(stream.source instanceof Uint8Array)) stream.replay = new ReplayBuffer(stream.source, limits.maxReplayBytes);
   }
-  return new FastCgiExchange(
-    {
-      encoded,
-      role,
-      idempotent: options.idempotent ?? isIdempotent(pairs),
-      signal: options.signal,
-      onStderr: options.onStderr,
-    },
-    {
-      responseHighWaterMark: limits.responseHighWaterMark,
-      maxStderrBuffer: limits.maxStderrBuffer,
-      maxHeadBytes: limits.maxHeadBytes,
-      firstByteTimeout,
-    },
-  );
 }
 
 /** RFC 9110 §9.2.2 methods, a missing method (CGI's default is a GET), or an Idempotency-Key header. */

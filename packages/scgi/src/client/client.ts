@@ -34,7 +34,7 @@ export type ScgiClientOptions = ScgiUpstream & {
 };
 
 /** CGI params: an object, a ParamList, or an iterable of `[name, value]` (strings latin1, Uint8Arrays bytes). */
-export type ScgiParams = Record<string, string | number> | ParamList | Iterable<readonly [ScgiHeaderField, ScgiHeaderField]>;
+export type ScgiParams = Record<string, string | number> | ParamList | Iterable<readonly [ScgiHeaderField, ScgiHeaderField]> | { readonly flat: readonly string[] };
 
 /** One SCGI request. */
 export interface ScgiRequestOptions {

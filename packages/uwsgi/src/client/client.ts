@@ -39,7 +39,7 @@ export type UwsgiClientOptions = UwsgiUpstream & {
 };
 
 /** CGI vars: an object, a ParamList, or an iterable of `[name, value]` (strings latin1, Uint8Arrays bytes). */
-export type UwsgiParams = Record<string, string | number> | ParamList | Iterable<readonly [UwsgiVarPart, UwsgiVarPart]>;
+export type UwsgiParams = Record<string, string | number> | ParamList | Iterable<readonly [UwsgiVarPart, UwsgiVarPart]> | { readonly flat: readonly string[] };
 
 /** One uwsgi request. */
 export interface UwsgiRequestOptions {

@@ -1,0 +1,109 @@
+/**
+ * A short A/B loop for working on the proxy's hot path (not a results benchmark): php-fpm (4
+ * workers) behind nginx and behind the gw proxy, plus a bare node:http hello server as the floor
+ * of any node front end; `wrk -t1 -cN` on each in interleaved rounds. Prints req/s and the front
+ * end's user and system CPU per request, so a change can be judged on CPU rather than on the
+ * noisy rates of a shared machine.
+ *
+ * node --import tsx client/quick-proxy.ts [rounds=3] [seconds=4] [connections=16] [fronts=nginx,gw,floor,old]
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { appEnvironment, freePort } from '../e2e/lib/nginx.js';
+import { type Child, cpuTimes, sleep, start, stop, stopChildrenOnExit, waitForLine } from '../e2e/lib/processes.js';
+import { runWrk } from '../e2e/lib/wrk.js';
+import { appsDir, bundleApp } from './lib/build.js';
+import { startNginxPhp, stopNginxPhp } from './lib/nginx-php.js';
+import { pinnedWorkers, startPhpFpm, stopPhpFpm } from './lib/php-fpm.js';
+
+stopChildrenOnExit();
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const rounds = Number(args[0] ?? 3);
+const seconds = Number(args[1] ?? 4);
+const connections = Number(args[2] ?? 16);
+const fronts = (args[3] ?? 'nginx,gw,floor').split(',');
+
+const dir = mkdtempSync(join(tmpdir(), 'gw-quick-proxy-'));
+chmodSync(dir, 0o755);
+const children: Child[] = [];
+const fpm = await startPhpFpm(dir, 4);
+const pids: Record<string, number> = {};
+const urls: Record<string, string> = {};
+let nginx: Awaited<ReturnType<typeof startNginxPhp>> | undefined;
+try {
+  if (fronts.includes('nginx')) {
+    const port = await freePort();
+    nginx = await startNginxPhp(dir, port, fpm.socket, fpm.docroot, 4, 1);
+    pids.nginx = nginx.workerPid;
+    urls.nginx = `http://127.0.0.1:${port}/hello.php`;
+  }
+  if (fronts.includes('gw')) {
+    const port = await freePort();
+    const bundle = await bundleApp('gw-proxy.ts', dir);
+    const gw = start('gw', process.execPath, [bundle, String(port), fpm.socket, fpm.docroot, '4', '1000'], { env: appEnvironment() });
+    children.push(gw);
+    await waitForLine(gw, (l) => l === 'listening');
+    pids.gw = gw.pid;
+    urls.gw = `http://127.0.0.1:${port}/hello.php`;
+  }
+  // `old`: the same app bundled from another checkout (GW_BASELINE_ROOT, e.g. `git archive HEAD`
+  // unpacked with node_modules linked), for an A/B against the working tree in one run.
+  const baseline = process.env.GW_BASELINE_ROOT;
+  if (fronts.includes('old') && baseline !== undefined) {
+    const port = await freePort();
+    const outfile = join(dir, 'gw-proxy-old.mjs');
+    await build({
+      entryPoints: [join(baseline, 'benchmarks/client/apps/gw-proxy.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      tsconfig: join(baseline, 'tsconfig.json'),
+      logLevel: 'warning',
+    });
+    const old = start('old', process.execPath, [outfile, String(port), fpm.socket, fpm.docroot, '4', '1000'], { env: appEnvironment() });
+    children.push(old);
+    await waitForLine(old, (l) => l === 'listening');
+    pids.old = old.pid;
+    urls.old = `http://127.0.0.1:${port}/hello.php`;
+  }
+  if (fronts.includes('floor')) {
+    const port = await freePort();
+    const floor = start('floor', process.execPath, [join(appsDir, 'hello-floor.mjs'), String(port)], { env: appEnvironment() });
+    children.push(floor);
+    await waitForLine(floor, (l) => l === 'listening');
+    pids.floor = floor.pid;
+    urls.floor = `http://127.0.0.1:${port}/hello.php`;
+  }
+  const keys = fronts.filter((f) => urls[f] !== undefined);
+  const measure = async (key: string, s: number) => {
+    await sleep(1500);
+    for (let i = 0; i < 100 && pinnedWorkers(fpm) > 0 && key !== 'floor'; i++) await sleep(100);
+    const t0 = cpuTimes(pids[key] as number);
+    const r = await runWrk(urls[key] as string, { threads: 1, connections, seconds: s });
+    const t1 = cpuTimes(pids[key] as number);
+    return { rps: r.rps, p99: r.p99, user: ((t1.user - t0.user) / r.requests) * 1e6, sys: ((t1.system - t0.system) / r.requests) * 1e6, errors: r.non2xx + r.socketErrors };
+  };
+  for (const key of keys) await measure(key, 1);
+  const rps: Record<string, number[]> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[(i + round) % keys.length] as string;
+      const m = await measure(key, seconds);
+      (rps[key] ??= []).push(m.rps);
+      console.log(
+        `round ${round + 1} ${key.padEnd(6)} ${m.rps.toFixed(0).padStart(6)} req/s  p99 ${m.p99.toFixed(1).padStart(6)} ms  user ${m.user.toFixed(0).padStart(4)} sys ${m.sys.toFixed(0).padStart(4)} µs/req${m.errors ? `  ${m.errors} errors` : ''}`,
+      );
+    }
+    const last = (k: string) => rps[k]?.at(-1) as number;
+    if (rps.gw && rps.nginx) console.log(`  gw/nginx ${(last('gw') / last('nginx')).toFixed(2)}${rps.old ? `  old/nginx ${(last('old') / last('nginx')).toFixed(2)}` : ''}`);
+  }
+} finally {
+  for (const c of children.reverse()) await stop(c);
+  if (nginx) await stopNginxPhp(nginx);
+  await stopPhpFpm(fpm);
+  rmSync(dir, { recursive: true, force: true });
+}
