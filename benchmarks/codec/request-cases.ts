@@ -7,6 +7,7 @@ import { LlhttpDriver } from './anchors/llhttp-driver.js';
 import { byteLength, httpRequest, nginxParams, type Pair, REQUEST_COUNT, requests } from './fixtures.js';
 import { type BenchCase, check } from './harness.js';
 import { samePairs } from './fcgi-reader.js';
+import { socketRead } from './socket-read.js';
 
 /** The HTTP/1.1 requests, one Buffer each. */
 export const httpRequests = requests(httpRequest);
@@ -28,11 +29,19 @@ function expectedHttpHeaders(i: number): string[] {
 /**
  * llhttp over `chunks` of HTTP requests: one parser per op (a new connection), every request
  * parsed with its header strings built. `perRequestInit` re-initialises the parser before each
- * chunk, the cost node:http pays when every request arrives on a new connection.
+ * chunk, the cost node:http pays when every request arrives on a new connection. `copyReads`
+ * (default false; not with `perRequestInit`) copies each chunk into a fresh buffer first, as
+ * a socket read delivers it (socket-read.ts).
  */
-export function llhttpCase(name: string, chunks: readonly Buffer[], perRequestInit = false): BenchCase {
+export function llhttpCase(name: string, chunks: readonly Buffer[], perRequestInit = false, copyReads = false): BenchCase {
   const driver = new LlhttpDriver();
-  const run = (): number => {
+  if (perRequestInit && copyReads) throw new Error('llhttpCase: perRequestInit with copyReads is not implemented');
+  const runCopying = (): number => {
+    driver.reset();
+    for (const c of chunks) driver.push(socketRead(c));
+    return driver.headerFields + driver.messages;
+  };
+  const run = copyReads ? runCopying : (): number => {
     driver.reset();
     let fields = 0;
     for (const c of chunks) {
@@ -56,12 +65,12 @@ export function llhttpCase(name: string, chunks: readonly Buffer[], perRequestIn
           messages += driver.messages;
           driver.reset();
         }
-        driver.push(c);
+        driver.push(copyReads ? socketRead(c) : c);
       }
       messages += driver.messages;
       check(messages === REQUEST_COUNT, `llhttp parsed ${messages} messages`);
       driver.reset();
-      driver.push(chunks[0] as Buffer);
+      driver.push(copyReads ? socketRead(chunks[0] as Buffer) : (chunks[0] as Buffer));
       const expected = expectedHttpHeaders(0);
       const got = driver.firstHeaders ?? [];
       check(got.length === expected.length && got.every((h, k) => h === expected[k]), 'llhttp headers differ from the fixture');

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import fastcgiStream, { type FastCGIStream as FastCGIStreamClass, type FastcgiStreamRecords, type Pairs } from 'fastcgi-stream';
+import { socketRead } from '../socket-read.js';
 
 /** fastcgi-stream's reader/writer class. */
 export const FastCGIStream: typeof FastCGIStreamClass = fastcgiStream.FastCGIStream;
@@ -30,8 +31,11 @@ export interface FastcgiStreamTally {
   firstParams: Pairs | undefined;
 }
 
-/** Pushes `chunks` through a fresh FastCGIStream (a new connection) and tallies what it emitted. */
-export function decodeWithFastcgiStream(chunks: readonly Buffer[]): FastcgiStreamTally {
+/**
+ * Pushes `chunks` through a fresh FastCGIStream (a new connection) and tallies what it emitted.
+ * With `copyReads` (default false) each chunk is first copied into a fresh buffer (socket-read.ts).
+ */
+export function decodeWithFastcgiStream(chunks: readonly Buffer[], copyReads = false): FastcgiStreamTally {
   const socket = new EventEmitter();
   const reader = new FastCGIStream(socket);
   const tally: FastcgiStreamTally = {
@@ -64,7 +68,8 @@ export function decodeWithFastcgiStream(chunks: readonly Buffer[]): FastcgiStrea
       }
     }
   });
-  for (const chunk of chunks) socket.emit('data', chunk);
+  if (copyReads) for (const chunk of chunks) socket.emit('data', socketRead(chunk));
+  else for (const chunk of chunks) socket.emit('data', chunk);
   return tally;
 }
 
