@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ParamList } from '@gw/core';
-import { headerNamesOf } from './header-name.js';
+import { CONTENT_LENGTH_ID, CONTENT_TYPE_ID, type HeaderName, headerNameOf, isHttpPrefixed, TRANSFER_ENCODING_ID, WELL_KNOWN_COUNT, WELL_KNOWN_NAMES } from './header-name.js';
 
 /** Request headers in the two shapes node:http exposes them. */
 export interface CgiHeaders {
@@ -33,50 +33,121 @@ export function readCgiHeaders(
   contentType: number = params.lastIndexOf('CONTENT_TYPE'),
   contentLength: number = params.lastIndexOf('CONTENT_LENGTH'),
 ): CgiHeaders {
+  const rawHeaders = readCgiRawHeaders(params, contentType, contentLength);
   const headers: IncomingHttpHeaders = {};
-  const rawHeaders: string[] = [];
-  const lengthKnown = contentLength >= 0 && params.value(contentLength) !== '';
-  const n = params.length;
-  for (let i = 0; i < n; i++) {
-    const name = params.name(i);
-    if (name.length > 5 && name.startsWith('HTTP_')) {
-      // RFC 3875 §4.1.18 lets the server drop these when it sends CONTENT_*; nginx does not.
-      if (name === 'HTTP_CONTENT_TYPE' && contentType >= 0) continue;
-      if (name === 'HTTP_CONTENT_LENGTH' && contentLength >= 0) continue;
-      const [lower, canonical] = headerNamesOf(name);
-      if (lower === 'transfer-encoding') {
-        if (lengthKnown || params.value(i) === '') continue;
-        add(headers, rawHeaders, lower, canonical, 'chunked');
-      } else {
-        add(headers, rawHeaders, lower, canonical, params.value(i));
-      }
-    } else if (i === contentType || i === contentLength) {
-      const value = params.value(i);
-      if (value === '') continue;
-      if (i === contentType) add(headers, rawHeaders, 'content-type', 'Content-Type', value);
-      else add(headers, rawHeaders, 'content-length', 'Content-Length', value);
-    }
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    // node:http types set-cookie as string[] even in requests (IncomingMessage's matchKnownFields).
+    if (lower === 'set-cookie') headers[lower] = [value];
+    else headers[lower] = value;
   }
   return { headers, rawHeaders };
 }
 
-function add(headers: IncomingHttpHeaders, rawHeaders: string[], lower: string, canonical: string, value: string): void {
-  if (headers[lower] !== undefined) {
-    replaceRaw(rawHeaders, lower, value);
-  } else {
+// Scratch state of readCgiRawHeaders (synchronous, never re-entered): for each well-known header,
+// the pass that last saw it and where its name is in that pass's rawHeaders. Finding a repeat
+// costs an array read instead of a lookup by name.
+const seenInPass = new Float64Array(WELL_KNOWN_COUNT);
+const rawIndex = new Int32Array(WELL_KNOWN_COUNT);
+let pass = 0;
+
+/**
+ * Codes in the list of header variables ({@link findCgiHeaders}) besides well-known header ids
+ * (≥ 0): an `HTTP_*` variable outside the well-known table, a CONTENT_TYPE, a CONTENT_LENGTH.
+ */
+export const OTHER_HEADER = -1;
+export const CONTENT_TYPE_VARIABLE = -2;
+export const CONTENT_LENGTH_VARIABLE = -3;
+
+/**
+ * `req.rawHeaders` for CGI variables: what {@link readCgiHeaders} returns as `rawHeaders`, without
+ * building the `headers` object (node's IncomingMessage builds that from rawHeaders when read).
+ * A repeated header appears once, at its first place, with its last value.
+ *
+ * @param found the header variables as {@link findCgiHeaders} lists them, when the caller
+ *   already knows them (readCgiRequest finds them in its own pass over the names)
+ */
+export function readCgiRawHeaders(
+  params: ParamList,
+  contentType: number = params.lastIndexOf('CONTENT_TYPE'),
+  contentLength: number = params.lastIndexOf('CONTENT_LENGTH'),
+  found: readonly number[] = findCgiHeaders(params),
+): string[] {
+  const rawHeaders: string[] = [];
+  const lengthKnown = contentLength >= 0 && params.value(contentLength) !== '';
+  const thisPass = ++pass;
+  /** rawHeaders indexes of names outside the well-known table (rare), for repeats. */
+  let others: number[] | null = null;
+  for (let k = 0; k < found.length; k += 2) {
+    const i = found[k] as number;
+    const code = found[k + 1] as number;
+    let id: number;
+    let canonical: string;
+    let value: string;
+    if (code >= OTHER_HEADER) {
+      const name = code === OTHER_HEADER ? headerNameOf(params.name(i)) : (WELL_KNOWN_NAMES[code] as HeaderName);
+      id = name.id;
+      canonical = name.canonical;
+      // RFC 3875 §4.1.18 lets the server drop these when it sends CONTENT_*; nginx does not.
+      if (id === CONTENT_TYPE_ID && contentType >= 0) continue;
+      if (id === CONTENT_LENGTH_ID && contentLength >= 0) continue;
+      if (id === TRANSFER_ENCODING_ID) {
+        if (lengthKnown || params.value(i) === '') continue;
+        value = 'chunked';
+      } else {
+        value = params.value(i);
+      }
+    } else {
+      // Only the last CONTENT_TYPE / CONTENT_LENGTH counts (the one readCgiRequest parsed).
+      if (i !== contentType && i !== contentLength) continue;
+      value = params.value(i);
+      if (value === '') continue;
+      id = i === contentType ? CONTENT_TYPE_ID : CONTENT_LENGTH_ID;
+      canonical = i === contentType ? 'Content-Type' : 'Content-Length';
+    }
+    if (id >= 0) {
+      if (seenInPass[id] === thisPass) {
+        rawHeaders[(rawIndex[id] as number) + 1] = value; // a repeated CGI variable: the last value wins
+        continue;
+      }
+      seenInPass[id] = thisPass;
+      rawIndex[id] = rawHeaders.length;
+    } else {
+      const at = indexOfName(rawHeaders, others, canonical);
+      if (at >= 0) {
+        rawHeaders[at + 1] = value;
+        continue;
+      }
+      (others ??= []).push(rawHeaders.length);
+    }
     rawHeaders.push(canonical, value);
   }
-  // node:http types set-cookie as string[] even in requests (IncomingMessage's matchKnownFields).
-  if (lower === 'set-cookie') headers[lower] = [value];
-  else headers[lower] = value;
+  return rawHeaders;
 }
 
-/** A repeated CGI variable (nascheme mod_scgi can send one): the last value replaces the first. */
-function replaceRaw(rawHeaders: string[], lower: string, value: string): void {
-  for (let j = 0; j < rawHeaders.length; j += 2) {
-    if ((rawHeaders[j] as string).toLowerCase() === lower) {
-      rawHeaders[j + 1] = value;
-      return;
+/**
+ * The variables that may become headers, in order, as pairs `[index, code]`: `HTTP_*` variables
+ * (code: the well-known id, or OTHER_HEADER) and every CONTENT_TYPE / CONTENT_LENGTH.
+ */
+export function findCgiHeaders(params: ParamList): number[] {
+  const found: number[] = [];
+  for (let i = 0; i < params.length; i++) {
+    const name = params.name(i);
+    if (name.length > 5 && isHttpPrefixed(name)) {
+      found.push(i, headerNameOf(name).id);
+    } else if (name === 'CONTENT_TYPE') {
+      found.push(i, CONTENT_TYPE_VARIABLE);
+    } else if (name === 'CONTENT_LENGTH') {
+      found.push(i, CONTENT_LENGTH_VARIABLE);
     }
   }
+  return found;
+}
+
+/** Where `canonical` already is among the rawHeaders names at `positions`, or -1. */
+function indexOfName(rawHeaders: string[], positions: number[] | null, canonical: string): number {
+  if (positions === null) return -1;
+  for (const at of positions) if (rawHeaders[at] === canonical) return at;
+  return -1;
 }

@@ -1,4 +1,7 @@
 import { type ParamList, ProtocolError } from '@gw/core';
+import { CONTENT_LENGTH_VARIABLE, CONTENT_TYPE_VARIABLE } from './cgi-headers.js';
+import { HOST_ID, headerNameOf, isHttpPrefixed, WELL_KNOWN_CGI_NAMES } from './header-name.js';
+import { NameTable } from './name-table.js';
 import { encodePath } from './path-encoding.js';
 
 /**
@@ -37,7 +40,52 @@ export interface CgiRequest {
    */
   contentTypeIndex: number;
   contentLengthIndex: number;
+  /**
+   * The variables that may become headers, as `findCgiHeaders` (cgi-headers.ts) lists them,
+   * found in the same pass, so that building `rawHeaders` need not look at every name again.
+   */
+  headerVariables: number[];
 }
+
+// The variables readCgiRequest uses; HTTP_HOST is a header (HEADER_BASE + HOST_ID).
+const V_HTTPS = 0;
+const V_PATH_INFO = 1;
+const V_REQUEST_URI = 2;
+const V_REMOTE_ADDR = 3;
+const V_REMOTE_PORT = 4;
+const V_SCRIPT_NAME = 5;
+const V_SERVER_ADDR = 6;
+const V_SERVER_PORT = 7;
+const V_SERVER_NAME = 8;
+const V_QUERY_STRING = 9;
+const V_CONTENT_TYPE = 10;
+const V_REQUEST_METHOD = 11;
+const V_CONTENT_LENGTH = 12;
+const V_REQUEST_SCHEME = 13;
+const V_SERVER_PROTOCOL = 14;
+/** Codes from here on are well-known headers: HEADER_BASE + their id. */
+const HEADER_BASE = 15;
+const CGI_NAMES = new NameTable<number>(
+  [
+    ['HTTPS', V_HTTPS],
+    ['PATH_INFO', V_PATH_INFO],
+    ['REQUEST_URI', V_REQUEST_URI],
+    ['REMOTE_ADDR', V_REMOTE_ADDR],
+    ['REMOTE_PORT', V_REMOTE_PORT],
+    ['SCRIPT_NAME', V_SCRIPT_NAME],
+    ['SERVER_ADDR', V_SERVER_ADDR],
+    ['SERVER_PORT', V_SERVER_PORT],
+    ['SERVER_NAME', V_SERVER_NAME],
+    ['QUERY_STRING', V_QUERY_STRING],
+    ['CONTENT_TYPE', V_CONTENT_TYPE],
+    ['REQUEST_METHOD', V_REQUEST_METHOD],
+    ['CONTENT_LENGTH', V_CONTENT_LENGTH],
+    ['REQUEST_SCHEME', V_REQUEST_SCHEME],
+    ['SERVER_PROTOCOL', V_SERVER_PROTOCOL],
+    ...WELL_KNOWN_CGI_NAMES.map(([cgiName, name]) => [cgiName, HEADER_BASE + name.id] as const),
+  ],
+  -1,
+);
 
 /** Code of the error thrown for CGI variables that cannot describe an HTTP request. */
 export const BAD_REQUEST = 'GW_ERR_BAD_REQUEST';
@@ -67,42 +115,73 @@ export function readCgiRequest(params: ParamList): CgiRequest {
   let contentLength = -1;
   let httpHost = -1;
   let contentType = -1;
+  const found: number[] = [];
   const n = params.length;
-  // Dispatch on the length first: names are fresh strings (no interned identity to compare), and
-  // most variables (DOCUMENT_ROOT, SERVER_SOFTWARE, the HTTP_* headers) match nothing here, so
-  // they should cost one or two comparisons, not one per case.
+  // One lookup per name finds both the variables read here and the headers (name-table.ts: no
+  // hashing, no chain of string comparisons); most others (DOCUMENT_ROOT, SERVER_SOFTWARE) are
+  // rejected by their length and one character.
   for (let i = 0; i < n; i++) {
     const name = params.name(i);
-    switch (name.length) {
-      case 5:
-        if (name === 'HTTPS') https = i;
+    const code = CGI_NAMES.get(name);
+    if (code >= HEADER_BASE) {
+      const id = code - HEADER_BASE;
+      if (id === HOST_ID) httpHost = i;
+      found.push(i, id);
+      continue;
+    }
+    switch (code) {
+      case V_HTTPS:
+        https = i;
         break;
-      case 9:
-        if (name === 'PATH_INFO') pathInfo = i;
-        else if (name === 'HTTP_HOST') httpHost = i;
+      case V_PATH_INFO:
+        pathInfo = i;
         break;
-      case 11:
-        if (name.charCodeAt(0) === 0x52 /* R */) {
-          if (name === 'REQUEST_URI') requestUri = i;
-          else if (name === 'REMOTE_ADDR') remoteAddr = i;
-          else if (name === 'REMOTE_PORT') remotePort = i;
-        } else if (name === 'SCRIPT_NAME') scriptName = i;
-        else if (name === 'SERVER_ADDR') serverAddr = i;
-        else if (name === 'SERVER_PORT') serverPort = i;
-        else if (name === 'SERVER_NAME') serverName = i;
+      case V_REQUEST_URI:
+        requestUri = i;
         break;
-      case 12:
-        if (name === 'QUERY_STRING') queryString = i;
-        else if (name === 'CONTENT_TYPE') contentType = i;
+      case V_REMOTE_ADDR:
+        remoteAddr = i;
         break;
-      case 14:
-        if (name === 'REQUEST_METHOD') method = i;
-        else if (name === 'CONTENT_LENGTH') contentLength = i;
-        else if (name === 'REQUEST_SCHEME') scheme = i;
+      case V_REMOTE_PORT:
+        remotePort = i;
         break;
-      case 15:
-        if (name === 'SERVER_PROTOCOL') protocol = i;
+      case V_SCRIPT_NAME:
+        scriptName = i;
         break;
+      case V_SERVER_ADDR:
+        serverAddr = i;
+        break;
+      case V_SERVER_PORT:
+        serverPort = i;
+        break;
+      case V_SERVER_NAME:
+        serverName = i;
+        break;
+      case V_QUERY_STRING:
+        queryString = i;
+        break;
+      case V_CONTENT_TYPE:
+        contentType = i;
+        found.push(i, CONTENT_TYPE_VARIABLE);
+        break;
+      case V_REQUEST_METHOD:
+        method = i;
+        break;
+      case V_CONTENT_LENGTH:
+        contentLength = i;
+        found.push(i, CONTENT_LENGTH_VARIABLE);
+        break;
+      case V_REQUEST_SCHEME:
+        scheme = i;
+        break;
+      case V_SERVER_PROTOCOL:
+        protocol = i;
+        break;
+      default:
+        // An HTTP_* variable outside the well-known table (or a well-known one spelled otherwise).
+        if (name.length > 5 && isHttpPrefixed(name)) {
+          found.push(i, headerNameOf(name).id);
+        }
     }
   }
 
@@ -129,6 +208,7 @@ export function readCgiRequest(params: ParamList): CgiRequest {
     host: httpHost >= 0 && params.value(httpHost) !== '' ? params.value(httpHost) : serverHost(params, serverName, localPort),
     contentTypeIndex: contentType,
     contentLengthIndex: contentLength,
+    headerVariables: found,
   };
 }
 

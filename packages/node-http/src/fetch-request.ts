@@ -1,5 +1,5 @@
 import type { ParamList } from '@gw/core';
-import { readCgiHeaders } from './cgi-headers.js';
+import { readCgiRawHeaders } from './cgi-headers.js';
 import type { CgiRequest } from './cgi-request.js';
 
 /**
@@ -21,7 +21,7 @@ export function requestHref(request: CgiRequest): string {
  * parser would not have) is left out rather than failing the whole request.
  */
 export function requestHeaders(params: ParamList): Headers {
-  const raw = readCgiHeaders(params).rawHeaders;
+  const raw = readCgiRawHeaders(params);
   const headers = new Headers();
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;

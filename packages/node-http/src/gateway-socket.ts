@@ -57,7 +57,7 @@ export class GatewaySocket extends Writable {
   #res: EndingResponse | null = null;
   #req: IncomingMessage | null = null;
   /** Chunks written since the last flush (while corked, or while the sink is behind). */
-  #pending: Buffer[] = [];
+  #pending: Buffer[] | null = null;
   #pendingBytes = 0;
   /** Callbacks of the writes in #pending; null while there are none (the usual case but one). */
   #pendingCallbacks: WriteCallback[] | null = null;
@@ -232,7 +232,7 @@ export class GatewaySocket extends Writable {
         buf = head;
         this.#headPending = false;
       }
-      this.#pending.push(buf);
+      (this.#pending ??= []).push(buf);
       this.#pendingBytes += buf.length;
     }
     if (typeof callback === 'function') (this.#pendingCallbacks ??= []).push(callback);
@@ -249,13 +249,15 @@ export class GatewaySocket extends Writable {
     const res = this.#res;
     // node writes nothing before assignSocket, and the response is bound before that.
     const last = res !== null && (res[kEnding] === true || res.writableEnded);
-    const out = this.#pending;
+    const out = this.#pending ?? NO_CHUNKS;
     const callbacks = this.#pendingCallbacks;
     const bytes = this.#pendingBytes;
-    if (out.length > 0) this.#pending = [];
+    this.#pending = null;
     this.#pendingBytes = 0;
     this.#pendingCallbacks = null;
-    if (this.#sinkDone || (out.length === 0 && !last)) {
+    // After the last write, nothing more goes to the sink: node's end() hands the socket an empty
+    // write (carrying its 'finish' callback) and a final uncork() after the head and body went out.
+    if (this.#sinkDone || this.#lastFlushed || (out.length === 0 && !last)) {
       if (callbacks !== null) process.nextTick(runCallbacks, callbacks);
       return;
     }
@@ -316,7 +318,7 @@ export class GatewaySocket extends Writable {
     this.#blocked = false;
     this.#release();
     const unsent = this.#pendingCallbacks;
-    this.#pending = [];
+    this.#pending = null;
     this.#pendingBytes = 0;
     this.#pendingCallbacks = null;
     if (unsent !== null) process.nextTick(runCallbacks, unsent, writeAfterDestroy());
@@ -372,6 +374,9 @@ Object.defineProperties(GatewaySocket.prototype, {
     },
   },
 });
+
+/** What an empty flush hands the sink (the response's end after its bytes went out); never written to. */
+const NO_CHUNKS: Buffer[] = [];
 
 function runCallbacks(callbacks: WriteCallback[], error: Error | null = null): void {
   for (const callback of callbacks) callback(error);

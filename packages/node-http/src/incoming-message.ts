@@ -2,10 +2,10 @@ import { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ResponseSink } from './sink.js';
 import type { ParamList } from '@gw/core';
-import { readCgiHeaders } from './cgi-headers.js';
+import { readCgiRawHeaders } from './cgi-headers.js';
 import type { CgiRequest } from './cgi-request.js';
 import type { GatewaySocket } from './gateway-socket.js';
-import { setRequestHeaders } from './internals.js';
+import { setRawRequestHeaders } from './internals.js';
 
 /**
  * A real `http.IncomingMessage` built from CGI variables (the serverless-http
@@ -14,9 +14,10 @@ import { setRequestHeaders } from './internals.js';
  *
  * The class adds no methods on purpose: Express swaps the prototype of every request for its own
  * (which inherits from IncomingMessage, not from us), so anything the adapter needs lives in own
- * fields, in node's own code paths, or on the socket. For the same reason the headers are built
- * eagerly: per-instance lazy accessors (Object.defineProperties) measured ~2 µs per request, more
- * than building the ~20 headers of a browser request.
+ * fields, in node's own code paths, or on the socket. For the same reason only `rawHeaders` is
+ * built here: `headers` and `headersDistinct` are node's own lazy getters on IncomingMessage's
+ * prototype (which Express's request inherits), made from rawHeaders when first read, as for a
+ * request node's parser read. (Per-instance lazy accessors measured ~2 µs per request.)
  */
 export class GatewayIncomingMessage extends IncomingMessage {
   /** The CGI variables this request was built from (SCRIPT_FILENAME, DOCUMENT_ROOT, …). */
@@ -42,7 +43,6 @@ export class GatewayIncomingMessage extends IncomingMessage {
     this.httpVersionMinor = request.httpVersionMinor;
     this.cgiParams = params;
     this.gateway = gateway;
-    const { headers, rawHeaders } = readCgiHeaders(params, request.contentTypeIndex, request.contentLengthIndex);
-    setRequestHeaders(this, headers, rawHeaders);
+    setRawRequestHeaders(this, readCgiRawHeaders(params, request.contentTypeIndex, request.contentLengthIndex, request.headerVariables));
   }
 }

@@ -16,7 +16,8 @@
  *    We turn that prefix into `Status: ` for CGI heads (RFC 3875 §6.3.3).
  * 3. `removeHeader('connection')` and `removeHeader('transfer-encoding')` before the head is built
  *    stop node from adding `Connection:` and `Transfer-Encoding: chunked` itself (OutgoingMessage
- *    remembers the removal in `_removedConnection` / `_removedTE`); a body of unknown length is then
+ *    remembers the removal in `_removedConnection` / `_removedTE`, which we set directly, as
+ *    removeHeader does on a response with no headers yet); a body of unknown length is then
  *    written raw, which is what a CGI response needs (protocols.md §4.4: never chunk). With
  *    `useChunkedEncodingByDefault` (typed in @types/node) left true, node still adds
  *    `Content-Length` when `end(body)` makes the length known — which it would otherwise skip for
@@ -24,8 +25,11 @@
  *    treats any minor version 0 like HTTP/1.0).
  * 4. `IncomingMessage#_addHeaderLines(rawHeaders, count)` is how node's parser hands a request its
  *    headers (_http_server.js parserOnIncoming): it sets `rawHeaders` and the count that node's
- *    lazy `headers` / `headersDistinct` getters read. We call it, then set `headers` (documented
- *    as assignable) to the object we built in the same pass, so node does not build it again.
+ *    lazy `headers` / `headersDistinct` getters read: with no `headers` object made yet, it only
+ *    stores them, and the getters (on IncomingMessage.prototype, so a prototype swapped by Express
+ *    still reaches them) build the objects from rawHeaders on first read, through
+ *    `_addHeaderLine`: lower-case names, set-cookie as an array. We call it with rawHeaders that
+ *    hold each header once, so node's rules for joining repeated headers never apply.
  * 5. A response whose `write()` returned false remembers it under the `kNeedDrain` symbol (read by
  *    the documented `writableNeedDrain`); node's server clears it and emits 'drain' when the
  *    connection drains (_http_server.js socketOnDrain). We do the same, finding the symbol by its
@@ -34,7 +38,7 @@
  *    but keeps its count in this field, because OutgoingMessage#end sets it to 1 before its last
  *    uncork() ("fully uncork"). It is a plain field of WritableState on node 20–24.
  */
-import { type IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 
@@ -48,8 +52,11 @@ export function attachSocket(res: ServerResponse, socket: Writable): void {
  * (`sendDate` is documented; the web server in front dates the response it sends).
  */
 export function suppressFraming(res: ServerResponse): void {
-  res.removeHeader('connection');
-  res.removeHeader('transfer-encoding');
+  // What removeHeader('connection') and removeHeader('transfer-encoding') do on a response with
+  // no headers yet (it also lower-cases and validates the name: measurable per request).
+  const fields = res as unknown as { _removedConnection: boolean; _removedTE: boolean };
+  fields._removedConnection = true;
+  fields._removedTE = true;
   res.useChunkedEncodingByDefault = true;
   res.sendDate = false;
 }
@@ -63,22 +70,22 @@ const CGI_STATUS_NAME = Buffer.from('Status:', 'latin1');
  * (`Status: 200 OK\r\n…`) without copying: `Status:` is written over bytes 1..7 and the result
  * is the view from byte 1, so `HTTP/1.1 ` (9 bytes) becomes `Status: ` (8 bytes).
  * The buffer is one node just made from its head string (never the caller's body), so writing
- * into it is safe.
+ * into it is safe. Byte by byte: Buffer#compare and Buffer#copy cost more in argument checks and
+ * native calls than these 16 bytes.
  *
  * @returns the rewritten view, or null when `head` does not start as node's heads do
  */
 export function toCgiHead(head: Buffer): Buffer | null {
-  if (head.length < NODE_STATUS_PREFIX.length || NODE_STATUS_PREFIX.compare(head, 0, NODE_STATUS_PREFIX.length) !== 0) {
-    return null;
-  }
-  CGI_STATUS_NAME.copy(head, 1);
+  const prefix = NODE_STATUS_PREFIX.length;
+  if (head.length < prefix) return null;
+  for (let i = 0; i < prefix; i++) if (head[i] !== NODE_STATUS_PREFIX[i]) return null;
+  for (let i = 0; i < CGI_STATUS_NAME.length; i++) head[i + 1] = CGI_STATUS_NAME[i] as number;
   return head.subarray(1);
 }
 
-/** See 4. above. */
-export function setRequestHeaders(req: IncomingMessage, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
+/** See 4. above: `req.rawHeaders`, with `headers` and `headersDistinct` left to node's getters. */
+export function setRawRequestHeaders(req: IncomingMessage, rawHeaders: string[]): void {
   (req as unknown as { _addHeaderLines(lines: string[], count: number): void })._addHeaderLines(rawHeaders, rawHeaders.length);
-  req.headers = headers;
 }
 
 /** See 6. above: the Writable state object whose `corked` field counts cork() calls. */

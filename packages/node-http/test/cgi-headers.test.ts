@@ -1,6 +1,7 @@
 import { ParamList } from '@gw/core';
 import { describe, expect, test } from 'vitest';
-import { readCgiHeaders } from '@gw/node-http';
+import { readCgiHeaders, readCgiRequest } from '@gw/node-http';
+import { readCgiRawHeaders } from '../src/cgi-headers.js';
 
 const headersOf = (pairs: [string, string][]) => readCgiHeaders(ParamList.from(pairs));
 
@@ -34,6 +35,17 @@ describe('HTTP_* → headers', () => {
     const { headers, rawHeaders } = headersOf([['HTTP_X_A', '1'], ['HTTP_ACCEPT', '*/*'], ['HTTP_X_A', '2']]);
     expect(headers).toEqual({ 'x-a': '2', accept: '*/*' });
     expect(rawHeaders).toEqual(['X-A', '2', 'Accept', '*/*']);
+  });
+
+  test('a repeated well-known header too, and a header under two spellings of its variable is one header', () => {
+    const { headers, rawHeaders } = headersOf([['HTTP_ACCEPT', 'a'], ['HTTP_HOST', 'h1'], ['HTTP_ACCEPT', 'b'], ['HTTP_Host', 'h2']]);
+    expect(headers).toEqual({ accept: 'b', host: 'h2' });
+    expect(rawHeaders).toEqual(['Accept', 'b', 'Host', 'h2']);
+  });
+
+  test('what one call saw does not count as a repeat in the next', () => {
+    headersOf([['HTTP_ACCEPT', 'a'], ['HTTP_X_A', '1']]);
+    expect(headersOf([['HTTP_X_A', '2'], ['HTTP_ACCEPT', 'b']]).rawHeaders).toEqual(['X-A', '2', 'Accept', 'b']);
   });
 
   test('set-cookie is an array, as node types it', () => {
@@ -100,5 +112,23 @@ describe('transfer-encoding', () => {
 
   test('an empty HTTP_TRANSFER_ENCODING adds nothing', () => {
     expect(headersOf([['HTTP_TRANSFER_ENCODING', '']]).headers).toEqual({});
+  });
+});
+
+describe('rawHeaders from readCgiRequest’s own pass', () => {
+  test('the header variables readCgiRequest finds give the same rawHeaders as a separate pass', () => {
+    const lists: [string, string][][] = [
+      [['REQUEST_METHOD', 'GET'], ['CONTENT_TYPE', ''], ['CONTENT_LENGTH', ''], ['HTTP_HOST', 'h'], ['HTTP_USER_AGENT', 'ua'], ['HTTP_X_CUSTOM', '1']],
+      [['REQUEST_METHOD', 'POST'], ['CONTENT_TYPE', 'a/b'], ['HTTP_CONTENT_TYPE', 'c/d'], ['CONTENT_LENGTH', '3'], ['HTTP_CONTENT_LENGTH', '3'], ['HTTP_TRANSFER_ENCODING', 'chunked']],
+      [['REQUEST_METHOD', 'POST'], ['CONTENT_LENGTH', ''], ['HTTP_TRANSFER_ENCODING', 'chunked'], ['HTTP_Host', 'a'], ['HTTP_HOST', 'b'], ['HTTP_X_A', '1'], ['HTTP_X_A', '2']],
+      [['REQUEST_METHOD', 'GET'], ['CONTENT_TYPE', 'x'], ['HTTP_ACCEPT', '*/*'], ['CONTENT_TYPE', 'y'], ['HTTPS', 'on'], ['HTTP_', 'bare']],
+    ];
+    for (const pairs of lists) {
+      const params = ParamList.from(pairs);
+      const request = readCgiRequest(params);
+      const separate = readCgiRawHeaders(params);
+      expect(readCgiRawHeaders(params, request.contentTypeIndex, request.contentLengthIndex, request.headerVariables)).toEqual(separate);
+      expect(separate).toEqual(readCgiHeaders(params).rawHeaders);
+    }
   });
 });

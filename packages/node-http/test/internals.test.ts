@@ -5,7 +5,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { attachSocket, emitResponseDrain, setRequestHeaders, suppressFraming, toCgiHead, writableState } from '../src/internals.js';
+import { attachSocket, emitResponseDrain, setRawRequestHeaders, suppressFraming, toCgiHead, writableState } from '../src/internals.js';
 
 /** A Writable that records what node writes, and when (synchronously or not). */
 class RecordingSocket extends Writable {
@@ -124,12 +124,20 @@ describe('node:http behaviour we build on', () => {
 });
 
 describe('request headers (4)', () => {
-  test('_addHeaderLines feeds node’s own headers and headersDistinct getters', () => {
+  test('_addHeaderLines feeds node’s own lazy headers and headersDistinct getters', () => {
     const req = new IncomingMessage(null as never);
-    setRequestHeaders(req, { host: 'h', 'x-a': '1' }, ['Host', 'h', 'X-A', '1']);
-    expect(req.rawHeaders).toEqual(['Host', 'h', 'X-A', '1']);
-    expect(req.headers).toEqual({ host: 'h', 'x-a': '1' });
-    expect(req.headersDistinct).toEqual({ host: ['h'], 'x-a': ['1'] });
+    setRawRequestHeaders(req, ['Host', 'h', 'X-A', '1', 'Set-Cookie', 'c=1', 'Content-Type', 't']);
+    expect(req.rawHeaders).toEqual(['Host', 'h', 'X-A', '1', 'Set-Cookie', 'c=1', 'Content-Type', 't']);
+    expect(req.headers).toEqual({ host: 'h', 'x-a': '1', 'set-cookie': ['c=1'], 'content-type': 't' });
+    expect(Object.getPrototypeOf(req.headers)).toBe(Object.prototype);
+    expect(req.headersDistinct).toEqual({ host: ['h'], 'x-a': ['1'], 'set-cookie': ['c=1'], 'content-type': ['t'] });
+  });
+
+  test('the getters live on IncomingMessage.prototype: a request whose prototype was swapped (Express) still has them', () => {
+    const req = new IncomingMessage(null as never);
+    setRawRequestHeaders(req, ['Accept', '*/*']);
+    Object.setPrototypeOf(req, Object.create(IncomingMessage.prototype));
+    expect(req.headers).toEqual({ accept: '*/*' });
   });
 });
 

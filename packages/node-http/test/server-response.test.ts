@@ -33,6 +33,26 @@ describe('wire form', () => {
     expect(sink.bytes.toString('latin1')).toBe('Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nhello world!\n');
   });
 
+  test('writeHead() then end(): the sink hears the end once (node uncorks again after the head went out)', async () => {
+    const errors: unknown[] = [];
+    const sink = new FakeSink(); // throws on a write after the end
+    const exchange = dispatch(
+      (_req, res) => {
+        res.writeHead(301, { Location: '/there' });
+        res.end();
+      },
+      cgiParams(),
+      sink,
+      { onError: (error) => errors.push(error) },
+    );
+    exchange.endBody();
+    await sink.done();
+    await turns();
+    expect(errors).toEqual([]);
+    expect(sink.writes.map((w) => w.end)).toEqual([true]);
+    expect(sink.parse().status).toBe(301);
+  });
+
   test('end(Buffer): one write [head, body], the body being the caller’s Buffer', async () => {
     const body = Buffer.from('binary \x00\xff', 'latin1');
     const { sink } = await run((_req, res) => res.end(body));

@@ -318,7 +318,7 @@ function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tailByte
       while (need > 0) {
         const c = chunks[ci] as Buffer;
         const take = Math.min(c.length - co, need);
-        c.copy(out, at, co, co + take);
+        out.set(take === c.length ? c : c.subarray(co, co + take), at);
         at += take;
         need -= take;
         co += take;
@@ -327,8 +327,7 @@ function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tailByte
           co = 0;
         }
       }
-      out.fill(0, at, at + pad);
-      at += pad;
+      for (let end = at + pad; at < end; at++) out[at] = 0; // ≤ 7 bytes: no Buffer#fill call
       left -= size;
     }
   }
