@@ -5,25 +5,12 @@ import { encodeFlatPreamble } from '../src/client/flat-request-encoding.js';
 import { encodeRequest } from '../src/client/request-encoding.js';
 import { createClient, type FastCgiClient, FastCgiClientErrorCode as Code, type FastCgiClientOptions, RecordType, Role } from '../src/index.js';
 import type { FastCgiResponseHandler } from '../src/client/client-response.js';
-import { endRequest, FakeApp, type FakeHandler, type SeenRequest, simpleResponse, stderr, stdout, stdoutEnd } from './client-fake-app.js';
+import { endRequest, FakeApp, type FakeHandler, type SeenRequest, simpleResponse, stderr, stdout, stdoutEnd, useFakeAppClient } from './client-fake-app.js';
 
 // dispatch(): the callback interface (what @gw/proxy uses), the flat-params fast path, the lazy idle timer.
 
-let app: FakeApp | undefined;
-let client: FastCgiClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await app?.close();
-  client = undefined;
-  app = undefined;
-});
-
-async function setup(handler: FakeHandler, options: Partial<FastCgiClientOptions> = {}): Promise<FastCgiClient> {
-  app = await FakeApp.start(handler);
-  client = createClient({ port: app.port, probe: false, ...options } as FastCgiClientOptions);
-  return client;
-}
+const fixture = useFakeAppClient();
+const setup = fixture.setup;
 
 /** A handler that records every callback as an event, and resolves `done` at onEnd or onError. */
 function recorder(onBody: (chunk: Buffer) => boolean = () => true) {
@@ -221,10 +208,10 @@ describe('idle timer', () => {
     // 130 ms after the first request, 50 ms after the second: still open.
     await sleep(50);
     expect(c.stats.connections).toBe(1);
-    const socket = app?.connections[0]?.socket;
+    const socket = fixture.app?.connections[0]?.socket;
     await new Promise<void>((resolve) => socket?.once('end', resolve));
     await sleep(10);
     expect(c.stats.connections).toBe(0);
-    expect(app?.connections.length).toBe(1);
+    expect(fixture.app?.connections.length).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { fcgiPair, fcgiRecord } from '@gw/test-utils';
-import { RecordDecoder, RecordType, Role } from '../src/index.js';
+import { afterEach } from 'vitest';
+import { createClient, type FastCgiClient, type FastCgiClientOptions, RecordDecoder, RecordType, Role } from '../src/index.js';
 
 /**
  * A scriptable FastCGI application for client tests: it decodes what the client sends (with the
@@ -156,4 +157,32 @@ export async function collect(stream: AsyncIterable<Buffer | string>): Promise<B
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks);
+}
+
+/** A client test's fixture: the fake app and the client of it that `setup` made for the current test. */
+export interface FakeAppClient {
+  app: FakeApp | undefined;
+  client: FastCgiClient | undefined;
+  /** Starts a FakeApp running `handler` and a client of it (no probe unless the options ask). */
+  setup(handler: FakeHandler, options?: Partial<FastCgiClientOptions>): Promise<FastCgiClient>;
+}
+
+/** Registers the fixture's cleanup (client, then app closed after each test) and returns it. */
+export function useFakeAppClient(): FakeAppClient {
+  const fixture: FakeAppClient = {
+    app: undefined,
+    client: undefined,
+    async setup(handler, options = {}) {
+      fixture.app = await FakeApp.start(handler);
+      fixture.client = createClient({ port: fixture.app.port, probe: false, ...options } as FastCgiClientOptions);
+      return fixture.client;
+    },
+  };
+  afterEach(async () => {
+    await fixture.client?.close();
+    await fixture.app?.close();
+    fixture.client = undefined;
+    fixture.app = undefined;
+  });
+  return fixture;
 }

@@ -5,25 +5,12 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type FastCgiClient, type FastCgiClientError, FastCgiClientErrorCode as Code, type FastCgiClientOptions, ProtocolStatus, RecordType, Role } from '../src/index.js';
-import { collect, endRequest, FakeApp, type FakeHandler, type SeenRequest, simpleResponse, stdout, stdoutEnd } from './client-fake-app.js';
+import { collect, endRequest, FakeApp, type FakeHandler, type SeenRequest, simpleResponse, stdout, stdoutEnd, useFakeAppClient } from './client-fake-app.js';
 
 // The pool: reuse, limits, queue, probe, multiplexing, cancellation, timeouts, recycling.
 
-let app: FakeApp | undefined;
-let client: FastCgiClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await app?.close();
-  client = undefined;
-  app = undefined;
-});
-
-async function setup(handler: FakeHandler, options: Partial<FastCgiClientOptions> = {}): Promise<FastCgiClient> {
-  app = await FakeApp.start(handler);
-  client = createClient({ port: app.port, probe: false, ...options } as FastCgiClientOptions);
-  return client;
-}
+const fixture = useFakeAppClient();
+const setup = fixture.setup;
 
 async function rejection(promise: Promise<unknown>): Promise<FastCgiClientError> {
   try {
@@ -62,8 +49,8 @@ describe('connection reuse and limits', () => {
   it('runs sequential requests on one kept-alive connection, always as request id 1', async () => {
     const c = await setup(answer);
     for (let i = 0; i < 5; i++) expect(await text(c)).toBe('#1 ');
-    expect(app?.connections.length).toBe(1);
-    expect(app?.requests.every((r) => r.id === 1 && (r.flags & 1) === 1)).toBe(true);
+    expect(fixture.app?.connections.length).toBe(1);
+    expect(fixture.app?.requests.every((r) => r.id === 1 && (r.flags & 1) === 1)).toBe(true);
   });
 
   it('opens at most maxConnections and queues the rest', async () => {
@@ -72,7 +59,7 @@ describe('connection reuse and limits', () => {
     const pending = Array.from({ length: 5 }, (_, i) => c.request({ params: { N: String(i) } }));
     await hold.arrived(2);
     await sleep(20);
-    expect(app?.connections.length).toBe(2);
+    expect(fixture.app?.connections.length).toBe(2);
     expect(c.stats.queued).toBe(3);
     for (let done = 0; done < 5; done++) {
       await hold.arrived(done + 1);
@@ -80,7 +67,7 @@ describe('connection reuse and limits', () => {
     }
     const bodies = await Promise.all(pending.map(async (p) => (await collect((await p).body)).toString()));
     expect(bodies).toHaveLength(5);
-    expect(app?.connections.length).toBe(2);
+    expect(fixture.app?.connections.length).toBe(2);
   });
 
   it('fails a request beyond maxQueue with FCGI_ERR_QUEUE_FULL (retryable)', async () => {
@@ -101,18 +88,18 @@ describe('connection reuse and limits', () => {
   it('closes a pooled connection after the idle timeout', async () => {
     const c = await setup(answer, { timeouts: { idle: 30 } });
     await text(c);
-    const socket = app?.connections[0]?.socket;
+    const socket = fixture.app?.connections[0]?.socket;
     await new Promise<void>((resolve) => socket?.once('end', resolve));
     await sleep(10);
     expect(c.stats.connections).toBe(0);
     await text(c);
-    expect(app?.connections.length).toBe(2);
+    expect(fixture.app?.connections.length).toBe(2);
   });
 
   it('retires a connection after maxConnectionUses requests', async () => {
     const c = await setup(answer, { maxConnectionUses: 2 });
     for (let i = 0; i < 5; i++) await text(c);
-    expect(app?.connections.map((x) => x.requests.length)).toEqual([2, 2, 1]);
+    expect(fixture.app?.connections.map((x) => x.requests.length)).toEqual([2, 2, 1]);
   });
 });
 
@@ -120,7 +107,7 @@ describe('GET_VALUES probe', () => {
   it('probes on a throw-away connection and follows FCGI_MAX_CONNS', async () => {
     const hold = holding();
     const c = await setup(hold.handler, { probe: true });
-    (app as FakeApp).getValues = [
+    (fixture.app as FakeApp).getValues = [
       ['FCGI_MAX_CONNS', '1'],
       ['FCGI_MAX_REQS', '1'],
       ['FCGI_MPXS_CONNS', '0'],
@@ -128,16 +115,16 @@ describe('GET_VALUES probe', () => {
     const pending = [c.request(), c.request(), c.request()];
     await hold.arrived(1);
     await sleep(20);
-    expect(app?.getValuesRequests).toBe(1);
-    expect(app?.connections[0]?.requests.length).toBe(0); // the probe connection carried no request
-    expect(app?.connections.length).toBe(2);
+    expect(fixture.app?.getValuesRequests).toBe(1);
+    expect(fixture.app?.connections[0]?.requests.length).toBe(0); // the probe connection carried no request
+    expect(fixture.app?.connections.length).toBe(2);
     for (let i = 0; i < 3; i++) {
       await hold.arrived(i + 1);
       hold.release(hold.held[i] as SeenRequest);
     }
     await Promise.all(pending);
     expect(c.stats.multiplex).toBe(false);
-    expect(app?.connections.length).toBe(2);
+    expect(fixture.app?.connections.length).toBe(2);
   });
 
   it('uses the defaults when the app ignores GET_VALUES (after timeouts.probe)', async () => {
@@ -151,14 +138,14 @@ describe('GET_VALUES probe', () => {
   it('does not probe when multiplex is set', async () => {
     const c = await setup(answer, { probe: true, multiplex: false });
     await text(c);
-    expect(app?.getValuesRequests).toBe(0);
+    expect(fixture.app?.getValuesRequests).toBe(0);
   });
 });
 
 describe('multiplexing', () => {
   async function muxSetup(handler: FakeHandler, options: Partial<FastCgiClientOptions> = {}) {
     const c = await setup(handler, { probe: true, ...options });
-    (app as FakeApp).getValues = [['FCGI_MPXS_CONNS', '1']];
+    (fixture.app as FakeApp).getValues = [['FCGI_MPXS_CONNS', '1']];
     return c;
   }
 
@@ -175,7 +162,7 @@ describe('multiplexing', () => {
     expect(hold.held[3]?.id).toBe(2);
     for (const r of [hold.held[0], hold.held[2], hold.held[3]]) hold.release(r as SeenRequest);
     await Promise.all([a, d, e]);
-    expect(app?.connections.length).toBe(2); // probe + one multiplexed connection
+    expect(fixture.app?.connections.length).toBe(2); // probe + one multiplexed connection
     expect(c.stats.multiplex).toBe(true);
   });
 
@@ -239,7 +226,7 @@ describe('cancellation and timeouts', () => {
     hold.release(hold.held[0] as SeenRequest);
     await first;
     await sleep(20);
-    expect(app?.requests.length).toBe(1);
+    expect(fixture.app?.requests.length).toBe(1);
   });
 
   it('fails at once for an already aborted signal', async () => {
@@ -263,7 +250,7 @@ describe('cancellation and timeouts', () => {
   it('cancels when the response body is destroyed before its end', async () => {
     const c = await setup((r) => r.connection.send(stdout(r.id, 'Status: 200 OK\r\n\r\nstart')));
     const res = await c.request();
-    const closed = new Promise<void>((resolve) => app?.connections[0]?.socket.once('close', () => resolve()));
+    const closed = new Promise<void>((resolve) => fixture.app?.connections[0]?.socket.once('close', () => resolve()));
     res.body.destroy();
     await closed;
     expect((await rejection(res.ended)).code).toBe(Code.ABORTED);
@@ -286,8 +273,8 @@ describe('cancellation and timeouts', () => {
       const port = Number(line.toString().trim());
       const fillers = Array.from({ length: 4 }, () => connect(port, '127.0.0.1').on('error', () => {}));
       await sleep(50);
-      client = createClient({ port, probe: false, timeouts: { connect: 100 } });
-      const err = await rejection(client.request());
+      fixture.client = createClient({ port, probe: false, timeouts: { connect: 100 } });
+      const err = await rejection(fixture.client.request());
       expect(err.code).toBe(Code.CONNECT_TIMEOUT);
       expect(err.retryable).toBe(true);
       for (const f of fillers) f.destroy();
@@ -301,8 +288,8 @@ describe('cancellation and timeouts', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    client = createClient({ port, probe: true });
-    const err = await rejection(client.request());
+    fixture.client = createClient({ port, probe: true });
+    const err = await rejection(fixture.client.request());
     expect(err.code).toBe(Code.CONNECT_FAILED);
     expect(err.retryable).toBe(true);
     const unix = createClient({ path: '/nonexistent/gw-test.sock' });
@@ -351,7 +338,7 @@ describe('apps that close kept-alive connections (php-fpm worker recycling)', ()
     expect(c.stats.staleRetries).toBe(1);
     expect(c.stats.appConnectionLimit).toBe(2);
     // Only the first connection got a third request; after that the client retired each after two.
-    expect(app?.connections.map((x) => x.requests.length)).toEqual([3, 2, 2, 2]);
+    expect(fixture.app?.connections.map((x) => x.requests.length)).toEqual([3, 2, 2, 2]);
   });
 
   it('resends a POST, streamed body included, when the app closed right after END_REQUEST (it never ran it)', async () => {
@@ -365,7 +352,7 @@ describe('apps that close kept-alive connections (php-fpm worker recycling)', ()
     const res = await c.request({ params: { REQUEST_METHOD: 'POST', CONTENT_LENGTH: '18' }, body: body() });
     expect((await collect(res.body)).toString()).toBe('ok');
     expect(c.stats.staleRetries).toBe(1);
-    const resent = app?.connections[1]?.requests[0] as SeenRequest;
+    const resent = fixture.app?.connections[1]?.requests[0] as SeenRequest;
     expect(resent.stdin.toString()).toBe('part one, part two');
   });
 
@@ -374,7 +361,7 @@ describe('apps that close kept-alive connections (php-fpm worker recycling)', ()
     // chunks it would all be written before the FIN is read, past what can be kept for a resend.
     const c = await setup(answerWithLength, { maxConnections: 1, maxReplayBytes: 512 * 1024 });
     // php-fpm: the worker shuts the connection down right after the END_REQUEST of its 2nd request.
-    (app as FakeApp).onBegin = (r) => {
+    (fixture.app as FakeApp).onBegin = (r) => {
       if (r.connection.requests.length > 2) r.connection.socket.end();
     };
     await text(c, { REQUEST_METHOD: 'POST' });
@@ -383,7 +370,7 @@ describe('apps that close kept-alive connections (php-fpm worker recycling)', ()
     const res = await c.request({ params: { REQUEST_METHOD: 'POST', CONTENT_LENGTH: String(16 * 65536) }, body: Readable.from(chunks) });
     expect((await collect(res.body)).toString()).toBe(String(16 * 65536));
     expect(c.stats.staleRetries).toBe(1);
-    expect(app?.connections[1]?.requests[0]?.stdin.equals(Buffer.concat(chunks))).toBe(true);
+    expect(fixture.app?.connections[1]?.requests[0]?.stdin.equals(Buffer.concat(chunks))).toBe(true);
   });
 
   it('reports, and does not resend, a POST whose connection closed later (the app may have run it): retryable: true', async () => {
@@ -400,7 +387,7 @@ describe('apps that close kept-alive connections (php-fpm worker recycling)', ()
     expect(err.code).toBe(Code.CONNECTION_CLOSED);
     expect(err.retryable).toBe(true);
     expect(c.stats.staleRetries).toBe(0);
-    expect(app?.requests.length).toBe(2);
+    expect(fixture.app?.requests.length).toBe(2);
   });
 
   it('cannot resend a streamed body larger than maxReplayBytes', async () => {
@@ -467,7 +454,7 @@ describe('roles', () => {
     const denied = await c.request({ role: Role.AUTHORIZER, params: { HTTP_AUTHORIZATION: 'no' } });
     expect(denied.allowed).toBe(false);
     expect(denied.status).toBe(403);
-    const seen = app?.requests[0] as SeenRequest;
+    const seen = fixture.app?.requests[0] as SeenRequest;
     expect(seen.role).toBe(Role.AUTHORIZER);
     expect(seen.types).not.toContain(RecordType.STDIN);
     expect(seen.params.has('CONTENT_LENGTH')).toBe(false);
@@ -477,7 +464,7 @@ describe('roles', () => {
     const c = await setup((r) => r.connection.send(simpleResponse(r.id, `${r.stdin}|${r.data}|${r.params.get('FCGI_DATA_LENGTH')}`)));
     const res = await c.request({ role: 'filter', body: Buffer.from('in'), data: Buffer.from('file-data') });
     expect((await collect(res.body)).toString()).toBe('in|file-data|9');
-    const types = (app as FakeApp).requests[0]?.types.filter((t) => t === RecordType.STDIN || t === RecordType.DATA);
+    const types = (fixture.app as FakeApp).requests[0]?.types.filter((t) => t === RecordType.STDIN || t === RecordType.DATA);
     expect(types).toEqual([RecordType.STDIN, RecordType.STDIN, RecordType.DATA, RecordType.DATA]);
   });
 

@@ -1,25 +1,12 @@
 import { fcgiRecord } from '@gw/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type FastCgiClient, FastCgiClientError, FastCgiClientErrorCode as Code, ProtocolStatus, RecordType } from '../src/index.js';
-import { collect, endRequest, FakeApp, type FakeHandler, simpleResponse, stderr, stderrEnd, stdout, stdoutEnd } from './client-fake-app.js';
+import { collect, endRequest, FakeApp, type FakeHandler, simpleResponse, stderr, stderrEnd, stdout, stdoutEnd, useFakeAppClient } from './client-fake-app.js';
 
 // How the client reads what an application sends back (protocols.md §6 #40-#45 and §1.5).
 
-let app: FakeApp | undefined;
-let client: FastCgiClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  await app?.close();
-  client = undefined;
-  app = undefined;
-});
-
-async function setup(handler: FakeHandler, options: Parameters<typeof createClient>[0] extends infer O ? Partial<O> : never = {}): Promise<FastCgiClient> {
-  app = await FakeApp.start(handler);
-  client = createClient({ port: app.port, probe: false, ...options } as Parameters<typeof createClient>[0]);
-  return client;
-}
+const fixture = useFakeAppClient();
+const setup = fixture.setup;
 
 async function rejection(promise: Promise<unknown>): Promise<FastCgiClientError & { code: string }> {
   try {
@@ -163,8 +150,8 @@ describe('connection reuse', () => {
       await collect(res.body);
       await res.ended;
     }
-    expect(app?.connections.length).toBe(1);
-    expect(app?.requests.map((r) => r.id)).toEqual([1, 1, 1]);
+    expect(fixture.app?.connections.length).toBe(1);
+    expect(fixture.app?.requests.map((r) => r.id)).toEqual([1, 1, 1]);
   });
 
   it('does not reuse a connection that sent bytes after END_REQUEST (#44, nginx rule)', async () => {
@@ -174,12 +161,12 @@ describe('connection reuse', () => {
       await collect(res.body);
       await res.ended;
     }
-    expect(app?.connections.length).toBe(2);
+    expect(fixture.app?.connections.length).toBe(2);
   });
 
   it('closes, rather than reuses, a connection whose app answered before the whole body was sent', async () => {
     const c = await setup((r) => r.connection.send(simpleResponse(r.id, 'second')), { maxConnections: 1 });
-    const fake = app as FakeApp;
+    const fake = fixture.app as FakeApp;
     const handler = fake.handler;
     // The first request is answered as soon as it begins, while its body is still being produced.
     fake.handler = () => {};
