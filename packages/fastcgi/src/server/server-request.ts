@@ -1,10 +1,10 @@
 import { Readable, Writable } from 'node:stream';
 import type { ParamList } from '@gw/core';
-import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, ProtocolStatus, RecordType, Role } from '../constants.js';
-import { encodeEndRequest, frameStream, measureStream, writeStreamInto } from '../record-encoder.js';
-import { paddingFor, writeHeader } from '../record-header.js';
+import { RecordType, Role } from '../constants.js';
+import { encodeEndRequest, frameStream } from '../record-encoder.js';
 import { NULL_EXCHANGE, type RequestExchange, type RequestSink } from '@gw/core';
 import type { OutputLane, OutputQueue } from './output-queue.js';
+import { encodeInto, frameLarge } from './stdout-framing.js';
 
 type Pending = NonNullable<OutputLane['laneQueue']>[number];
 
@@ -103,6 +103,11 @@ export class FastCgiRequest implements RequestSink, OutputLane {
   /** True while a Filter request's DATA stream is still expected. */
   get readingData(): boolean {
     return this.#phase === P_DATA;
+  }
+
+  /** True once something was written to STDERR: the response then ends that stream too. */
+  get stderrUsed(): boolean {
+    return this.#stderrUsed;
   }
 
   /** A per-request timer (params timeout, handler timeout); replaced or cleared by the connection. */
@@ -238,99 +243,25 @@ export class FastCgiRequest implements RequestSink, OutputLane {
   /**
    * Frames response bytes as STDOUT records. A small write made of several chunks (a head and a
    * body, say) is copied into one buffer — one socket write beats a writev of tiny pieces; larger
-   * payloads are framed around views, never copied.
+   * payloads go out as views between small glue buffers (see {@link frameLarge}).
    */
   #frame(chunks: Buffer[], bytes: number): Buffer[] {
-    if (chunks.length > 1 && bytes <= SMALL_RESPONSE) return [encodeInto(this.requestId, chunks, bytes)];
-    const out: Buffer[] = [];
-    for (const c of chunks) if (c.length > 0) frameStream(RecordType.STDOUT, this.requestId, c, out);
-    return out;
+    if (chunks.length > 1 && bytes <= SMALL_RESPONSE) return [encodeInto(this.requestId, chunks, bytes, null)];
+    return frameLarge(this.requestId, chunks, bytes, null);
   }
 
   /**
    * Last bytes + empty STDOUT (+ empty STDERR) + END_REQUEST, in one buffer and one socket write
-   * when small; the terminators are written straight into that buffer.
+   * when small (the terminators written straight into that buffer), else in the last glue run of
+   * {@link frameLarge}.
    */
   #writeLast(chunks: Buffer[], bytes: number): boolean {
     this.#phase = P_DONE;
     this.clearTimer();
-    const id = this.requestId;
-    const stderrUsed = this.#stderrUsed;
-    let bufs: Buffer[];
-    if (bytes <= SMALL_RESPONSE) {
-      bufs = [encodeInto(id, chunks, bytes, tailLength(stderrUsed), stderrUsed, this.appStatus)];
-    } else {
-      bufs = this.#frame(chunks, bytes);
-      const tail = Buffer.allocUnsafe(tailLength(stderrUsed));
-      writeTail(tail, 0, id, stderrUsed, this.appStatus);
-      bufs.push(tail);
-    }
+    // The request is its own ResponseTail (appStatus, stderrUsed): no object per response.
+    const bufs = bytes <= SMALL_RESPONSE ? [encodeInto(this.requestId, chunks, bytes, this)] : frameLarge(this.requestId, chunks, bytes, this);
     const ok = this.#host.output.write(this, bufs, bytes, true);
     this.#stderr?.end();
     return ok;
   }
-}
-
-/** Bytes of the response's tail: empty STDOUT, empty STDERR if used, END_REQUEST (spec §5.3, §5.5). */
-function tailLength(stderrUsed: boolean): number {
-  return HEADER_LENGTH + (stderrUsed ? HEADER_LENGTH : 0) + HEADER_LENGTH + 8;
-}
-
-/** Writes the tail {@link tailLength} measures at `at`; returns the offset after it. */
-function writeTail(out: Buffer, at: number, requestId: number, stderrUsed: boolean, appStatus: number): number {
-  writeHeader(out, at, RecordType.STDOUT, requestId, 0, 0);
-  at += HEADER_LENGTH;
-  if (stderrUsed) {
-    writeHeader(out, at, RecordType.STDERR, requestId, 0, 0);
-    at += HEADER_LENGTH;
-  }
-  // FCGI_EndRequestBody: appStatus (u32, a negative exit code wraps like a C int cast),
-  // protocolStatus, 3 reserved bytes.
-  writeHeader(out, at, RecordType.END_REQUEST, requestId, 8, 0);
-  out.writeUInt32BE(appStatus >>> 0, at + HEADER_LENGTH);
-  out[at + 12] = ProtocolStatus.REQUEST_COMPLETE;
-  out[at + 13] = 0;
-  out[at + 14] = 0;
-  out[at + 15] = 0;
-  return at + HEADER_LENGTH + 8;
-}
-
-/**
- * Copies `chunks`, framed as one stream of STDOUT records, into one new buffer — consecutive
- * chunks are treated as one payload (records of up to 65528 bytes, 8-byte aligned) — followed,
- * when `tailBytes` > 0, by the response's tail (see {@link writeTail}).
- */
-function encodeInto(requestId: number, chunks: Buffer[], bytes: number, tailBytes = 0, stderrUsed = false, appStatus = 0): Buffer {
-  const out = Buffer.allocUnsafe(measureStream(bytes) + tailBytes);
-  let at = 0;
-  if (chunks.length === 1) {
-    at = writeStreamInto(out, 0, RecordType.STDOUT, requestId, chunks[0] as Buffer);
-  } else if (bytes > 0) {
-    let ci = 0; // current chunk
-    let co = 0; // offset in it
-    let left = bytes;
-    while (left > 0) {
-      const size = Math.min(MAX_ALIGNED_CONTENT, left);
-      const pad = paddingFor(size);
-      writeHeader(out, at, RecordType.STDOUT, requestId, size, pad);
-      at += HEADER_LENGTH;
-      let need = size;
-      while (need > 0) {
-        const c = chunks[ci] as Buffer;
-        const take = Math.min(c.length - co, need);
-        out.set(take === c.length ? c : c.subarray(co, co + take), at);
-        at += take;
-        need -= take;
-        co += take;
-        if (co === c.length) {
-          ci++;
-          co = 0;
-        }
-      }
-      for (let end = at + pad; at < end; at++) out[at] = 0; // ≤ 7 bytes: no Buffer#fill call
-      left -= size;
-    }
-  }
-  if (tailBytes > 0) writeTail(out, at, requestId, stderrUsed, appStatus);
-  return out;
 }
