@@ -20,7 +20,7 @@ import { type Bound, formatRange, formatRatio, median, verdict } from './lib/sta
 import { runWrk, type WrkOptions, wrkArgs } from './lib/wrk.js';
 import { BODIES, type Sample, verify } from './throughput.js';
 
-export type GatewayKey = 'gwFastcgi' | 'gwScgi' | 'gwUwsgi' | 'gwUwsgi2' | 'http' | 'uwsgi';
+export type GatewayKey = 'gwFastcgi' | 'gwScgi' | 'gwUwsgi' | 'gwUwsgi2' | 'bareUwsgi' | 'http' | 'uwsgi';
 
 /** One upstream of the scenario: how nginx talks to it and which app entry point serves it. */
 interface GatewayUpstream {
@@ -64,6 +64,13 @@ export const GATEWAYS: readonly GatewayUpstream[] = [
     kind: 'uwsgi',
     keepalive: false,
     app: { bundle: 'gw-uwsgi-app.mjs', workers: 2 },
+  },
+  {
+    key: 'bareUwsgi',
+    label: 'bare uwsgi responder (Node floor)',
+    kind: 'uwsgi',
+    keepalive: false,
+    app: { script: 'bare-uwsgi-responder.mjs' },
   },
   {
     key: 'http',
@@ -208,6 +215,7 @@ export async function runGateways(dir: string, gwBundle: string, settings: Gatew
     gwScgi: [],
     gwUwsgi: [],
     gwUwsgi2: [],
+    bareUwsgi: [],
     http: [],
     uwsgi: [],
   }));
@@ -321,6 +329,22 @@ const TARGETS: GatewayTarget[] = [
   {
     goal: "(info) gw uwsgi app CPU/request ÷ uWSGI's (sum over its processes)",
     subject: 'gwUwsgi',
+    anchor: 'uwsgi',
+    of: appCpu,
+    bound: atMostOne,
+    info: true,
+  },
+  {
+    goal: '(info) bare uwsgi responder (no gw code: accept, read, one write, close) req/s ÷ uWSGI',
+    subject: 'bareUwsgi',
+    anchor: 'uwsgi',
+    of: rps,
+    bound: atLeastOne,
+    info: true,
+  },
+  {
+    goal: "(info) bare uwsgi responder app CPU/request ÷ uWSGI's",
+    subject: 'bareUwsgi',
     anchor: 'uwsgi',
     of: appCpu,
     bound: atMostOne,
