@@ -1,7 +1,7 @@
 // The clients' params helpers live in @gw/core (shared with the SCGI and uwsgi clients).
 import type { ClientParams } from '@gw/core';
 
-export { addUnlessGiven, hasParam, type PairArray, paramValue, toPairs } from '@gw/core';
+export { addUnlessGiven, hasParam, isFlatParams, type PairArray, paramValue, toPairs } from '@gw/core';
 
 /**
  * CGI params of a client request: a plain object, a ParamList, any iterable of `[name, value]`
@@ -9,11 +9,6 @@ export { addUnlessGiven, hasParam, type PairArray, paramValue, toPairs } from '@
  * value, name, value…] }` (latin1 strings; the cheapest to encode).
  */
 export type FastCgiParams = ClientParams;
-
-/** The `{ flat: [...] }` shape (@gw/core's FlatClientParams): told apart by `flat` being an array. */
-export function isFlatParams(params: FastCgiParams | undefined): params is { readonly flat: readonly string[] } {
-  return params !== undefined && Array.isArray((params as { flat?: unknown }).flat);
-}
 
 /** The value of the last pair named `name` in flat params, or undefined. */
 export function flatParamValue(flat: readonly string[], name: string): string | undefined {
