@@ -4,20 +4,12 @@ import { encodeRequest, setRequestId } from '../src/client/request-encoding.js';
 import { RequestIdAllocator } from '../src/client/request-ids.js';
 import { addUnlessGiven, toPairs } from '../src/client/request-params.js';
 import { ParamList } from '@gw/core';
+import { readFcgiRecords } from '@gw/test-utils';
 import { RecordType, Role } from '../src/index.js';
 
-/** Splits bytes into records by reading headers by hand (shares nothing with the encoder). */
+/** The records of `bytes`, read by hand (shares nothing with the encoder). */
 function records(bytes: Buffer): { type: number; id: number; content: Buffer; padding: number }[] {
-  const out = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const length = bytes.readUInt16BE(at + 4);
-    const padding = bytes[at + 6] as number;
-    out.push({ type: bytes[at + 1] as number, id: bytes.readUInt16BE(at + 2), content: bytes.subarray(at + 8, at + 8 + length), padding });
-    at += 8 + length + padding;
-  }
-  expect(at).toBe(bytes.length);
-  return out;
+  return readFcgiRecords(bytes).map((r) => ({ type: r.type, id: r.requestId, content: r.content, padding: r.padding }));
 }
 
 /** Parses one record's content as whole name-value pairs (spec §3.4); throws if a pair is cut. */

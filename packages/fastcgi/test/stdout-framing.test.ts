@@ -1,32 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type ReadRecord, readFcgiRecords } from '@gw/test-utils';
 import { encodeInto, frameLarge, type ResponseTail } from '../src/server/stdout-framing.js';
 
 // STDOUT framing of the FastCGI server's responses: checked against a naive reader of the bytes.
 
-interface Record {
-  type: number;
-  requestId: number;
-  content: Buffer;
-  padding: number;
-}
-
-function readRecords(bytes: Buffer): Record[] {
-  const records: Record[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const length = bytes.readUInt16BE(at + 4);
-    const padding = bytes[at + 6] as number;
-    records.push({ type: bytes[at + 1] as number, requestId: bytes.readUInt16BE(at + 2), content: bytes.subarray(at + 8, at + 8 + length), padding });
-    at += 8 + length + padding;
-  }
-  expect(at).toBe(bytes.length);
-  return records;
-}
-
 /** Checks framed output: STDOUT records carrying `payload`, aligned, then the tail if any. */
 function expectFramed(out: Buffer, payload: Buffer, tail: ResponseTail | null): void {
-  const records = readRecords(out);
+  const records = readFcgiRecords(out);
   const stdout = tail === null ? records : records.slice(0, records.length - (tail.stderrUsed ? 3 : 2));
   for (const r of stdout) {
     expect(r.type).toBe(6);
@@ -39,7 +20,7 @@ function expectFramed(out: Buffer, payload: Buffer, tail: ResponseTail | null): 
   if (tail === null) return;
   const ending = records.slice(stdout.length);
   expect(ending.map((r) => [r.type, r.content.length])).toEqual([[6, 0], ...(tail.stderrUsed ? [[7, 0]] : []), [3, 8]]);
-  const end = (ending.at(-1) as Record).content;
+  const end = (ending.at(-1) as ReadRecord).content;
   expect(end.readUInt32BE(0)).toBe(tail.appStatus >>> 0);
   expect(end[4]).toBe(0); // REQUEST_COMPLETE
 }
