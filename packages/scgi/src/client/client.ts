@@ -1,4 +1,5 @@
 import {
+  type FlatClientParams,
   InvalidArgumentError,
   type LimitSpecs,
   type PairArray,
@@ -33,8 +34,8 @@ export type ScgiClientOptions = ScgiUpstream & {
   responseHighWaterMark?: number;
 };
 
-/** CGI params: an object, a ParamList, or an iterable of `[name, value]` (strings latin1, Uint8Arrays bytes). */
-export type ScgiParams = Record<string, string | number> | ParamList | Iterable<readonly [ScgiHeaderField, ScgiHeaderField]> | { readonly flat: readonly string[] };
+/** CGI params: an object, a ParamList, an iterable of `[name, value]` (strings latin1, Uint8Arrays bytes), or `{ flat: [name, value, …] }`. */
+export type ScgiParams = Record<string, string | number> | ParamList | Iterable<readonly [ScgiHeaderField, ScgiHeaderField]> | FlatClientParams;
 
 /** One SCGI request. */
 export interface ScgiRequestOptions {
@@ -127,8 +128,6 @@ export function createClient(options: ScgiClientOptions): ScgiClient {
 }
 
 type Pair = PairArray[number];
-
-
 
 /** Body length for CONTENT_LENGTH: the bytes' length, else the caller's CONTENT_LENGTH, else 0 without a body. */
 function resolveBodyLength(body: StreamBody | undefined, pairs: Pair[]): number {

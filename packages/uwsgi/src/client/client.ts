@@ -1,4 +1,5 @@
 import {
+  type FlatClientParams,
   InvalidArgumentError,
   type LimitSpecs,
   type PairArray,
@@ -38,8 +39,8 @@ export type UwsgiClientOptions = UwsgiUpstream & {
   responseHighWaterMark?: number;
 };
 
-/** CGI vars: an object, a ParamList, or an iterable of `[name, value]` (strings latin1, Uint8Arrays bytes). */
-export type UwsgiParams = Record<string, string | number> | ParamList | Iterable<readonly [UwsgiVarPart, UwsgiVarPart]> | { readonly flat: readonly string[] };
+/** CGI vars: an object, a ParamList, an iterable of `[name, value]` (strings latin1, Uint8Arrays bytes), or `{ flat: [name, value, …] }`. */
+export type UwsgiParams = Record<string, string | number> | ParamList | Iterable<readonly [UwsgiVarPart, UwsgiVarPart]> | FlatClientParams;
 
 /** One uwsgi request. */
 export interface UwsgiRequestOptions {
@@ -148,8 +149,6 @@ export function createClient(options: UwsgiClientOptions): UwsgiClient {
 }
 
 type Pair = PairArray[number];
-
-
 
 /** Body length: the bytes' length, else the caller's CONTENT_LENGTH ("" or absent = 0 without a body). */
 function resolveBodyLength(body: StreamBody | undefined, given: string | undefined): number {
