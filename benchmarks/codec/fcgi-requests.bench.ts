@@ -181,10 +181,10 @@ const COPY_READS = true;
 runSuite(
   {
     title: `FastCGI requests, one request per chunk, as socket reads deliver them: ${REQUEST_COUNT} pushes`,
-    description: `${sizes} Every request is its own push, and before each push its bytes are copied into a freshly allocated buffer (\`Buffer.allocUnsafe(len)\` + copy: what libuv + node do for every read, allocate and let the kernel fill it); that buffer is pushed. Every case (both gw rows, fastcgi-stream, llhttp on the HTTP bytes, pair-walk) pays exactly this allocate + copy inside its timed loop, so the ratios stay fair; the rates include it.`,
+    description: `${sizes} Every request is its own push, and before each push its bytes are copied into a freshly allocated buffer (\`Buffer.allocUnsafe(len)\` + copy: what libuv + node do for every read, allocate and let the kernel fill it); that buffer is pushed. Every case (both gw rows, fastcgi-stream, llhttp on the HTTP bytes, pair-walk) pays exactly this allocate + copy inside its timed loop, so the rates include it. That shared cost caps every ratio: a decoder that cost nothing would score "socket reads alone ÷ fastcgi-stream". The issue's 30× target is therefore judged in the two suites above, which time the decoders alone; here it is shown as an aim.`,
     unit: 'req',
     anchors: [LLHTTP, 'fastcgi-stream', PAIR_WALK],
-    targets,
+    targets: targets.map((t) => ({ ...t, kind: 'aim' as const })),
   },
   [
     gwCase(GW_LAZY, fcgiRequests, false, COPY_READS),
