@@ -3,12 +3,14 @@
  * workers) behind nginx and behind the gw proxy, plus a bare node:http hello server as the floor
  * of any node front end; `wrk -t1 -cN` on each in interleaved rounds. Prints req/s and the front
  * end's user and system CPU per request, so a change can be judged on CPU rather than on the
- * noisy rates of a shared machine.
+ * noisy rates of a shared machine; then the front end's context switches per request (blocking
+ * waits + preemptions), php-fpm's CPU per request and its workers' blocking waits per request
+ * (below 1 when a worker finds its next request already written), and the 1-minute load.
  *
  * node --import tsx client/quick-proxy.ts [rounds=3] [seconds=4] [connections=16] [fronts=nginx,gw,floor,old]
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { appEnvironment, freePort } from '../e2e/lib/nginx.js';
@@ -16,7 +18,33 @@ import { type Child, cpuTimes, sleep, start, stop, stopChildrenOnExit, waitForLi
 import { runWrk } from '../e2e/lib/wrk.js';
 import { appsDir, bundleApp } from './lib/build.js';
 import { startNginxPhp, stopNginxPhp } from './lib/nginx-php.js';
-import { pinnedWorkers, startPhpFpm, stopPhpFpm } from './lib/php-fpm.js';
+import { type PhpFpm, phpWorkerPids, pinnedWorkers, startPhpFpm, stopPhpFpm } from './lib/php-fpm.js';
+
+/**
+ * Context switches of a process's main thread so far (/proc/PID/status: node's event loop; php-fpm
+ * workers have one thread). `voluntary` counts the times it blocked waiting for input: a php
+ * worker that finds its next request already written does not block for it.
+ */
+function contextSwitches(pid: number): { voluntary: number; involuntary: number } {
+  const out = { voluntary: 0, involuntary: 0 };
+  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+    if (line.startsWith('voluntary_ctxt_switches:')) out.voluntary += Number(line.slice(24));
+    else if (line.startsWith('nonvoluntary_ctxt_switches:')) out.involuntary += Number(line.slice(27));
+  }
+  return out;
+}
+
+/** The pool's CPU seconds and voluntary context switches so far (workers only). */
+function phpTotals(fpm: PhpFpm): { cpu: number; voluntary: number } {
+  let cpu = 0;
+  let voluntary = 0;
+  for (const pid of phpWorkerPids(fpm)) {
+    const t = cpuTimes(pid);
+    cpu += t.user + t.system;
+    voluntary += contextSwitches(pid).voluntary;
+  }
+  return { cpu, voluntary };
+}
 
 stopChildrenOnExit();
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -82,10 +110,27 @@ try {
   const measure = async (key: string, s: number) => {
     await sleep(1500);
     for (let i = 0; i < 100 && pinnedWorkers(fpm) > 0 && key !== 'floor'; i++) await sleep(100);
-    const t0 = cpuTimes(pids[key] as number);
+    const pid = pids[key] as number;
+    const t0 = cpuTimes(pid);
+    const c0 = contextSwitches(pid);
+    const p0 = phpTotals(fpm);
     const r = await runWrk(urls[key] as string, { threads: 1, connections, seconds: s });
-    const t1 = cpuTimes(pids[key] as number);
-    return { rps: r.rps, p99: r.p99, user: ((t1.user - t0.user) / r.requests) * 1e6, sys: ((t1.system - t0.system) / r.requests) * 1e6, errors: r.non2xx + r.socketErrors };
+    const t1 = cpuTimes(pid);
+    const c1 = contextSwitches(pid);
+    const p1 = phpTotals(fpm);
+    const per = (n: number) => n / r.requests;
+    return {
+      rps: r.rps,
+      p99: r.p99,
+      user: per(t1.user - t0.user) * 1e6,
+      sys: per(t1.system - t0.system) * 1e6,
+      // The front end's blocking waits and preemptions per request, then php-fpm's CPU and blocking waits.
+      vcs: per(c1.voluntary - c0.voluntary),
+      ics: per(c1.involuntary - c0.involuntary),
+      php: key === 'floor' ? 0 : per(p1.cpu - p0.cpu) * 1e6,
+      phpVcs: key === 'floor' ? 0 : per(p1.voluntary - p0.voluntary),
+      errors: r.non2xx + r.socketErrors,
+    };
   };
   for (const key of keys) await measure(key, 1);
   const rps: Record<string, number[]> = {};
@@ -95,7 +140,7 @@ try {
       const m = await measure(key, seconds);
       (rps[key] ??= []).push(m.rps);
       console.log(
-        `round ${round + 1} ${key.padEnd(6)} ${m.rps.toFixed(0).padStart(6)} req/s  p99 ${m.p99.toFixed(1).padStart(6)} ms  user ${m.user.toFixed(0).padStart(4)} sys ${m.sys.toFixed(0).padStart(4)} µs/req${m.errors ? `  ${m.errors} errors` : ''}`,
+        `round ${round + 1} ${key.padEnd(6)} ${m.rps.toFixed(0).padStart(6)} req/s  p99 ${m.p99.toFixed(1).padStart(6)} ms  user ${m.user.toFixed(0).padStart(4)} sys ${m.sys.toFixed(0).padStart(4)} µs/req  cs ${m.vcs.toFixed(2)}+${m.ics.toFixed(2)}  php ${m.php.toFixed(0).padStart(3)} µs ${m.phpVcs.toFixed(2)} waits/req  load ${loadavg()[0]?.toFixed(1)}${m.errors ? `  ${m.errors} errors` : ''}`,
       );
     }
     const last = (k: string) => rps[k]?.at(-1) as number;

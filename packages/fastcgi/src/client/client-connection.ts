@@ -32,6 +32,8 @@ export interface ConnectionHost {
    * request. The host resends it or fails it with `error`.
    */
   requestLost(exchange: FastCgiExchange, error: FastCgiClientError, recycled: boolean): void;
+  /** Requests waiting for a connection. */
+  readonly waitingRequests: number;
 }
 
 /**
@@ -97,6 +99,15 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   #lastEndAt = -1;
   /** performance.now() of the peer's FIN, or of a socket error (EPIPE after the app closed), or -1. */
   #peerClosedAt = -1;
+  /**
+   * Non-multiplexed: the request whose STDOUT end and END_REQUEST were read in the chunk being
+   * decoded; they reach it once the chunk is read and the connection was handed on (see #onData).
+   */
+  #held: FastCgiExchange | null = null;
+  #heldStdoutEnd = false;
+  #heldEnd = false;
+  #heldAppStatus = 0;
+  #heldProtocolStatus = 0;
 
   constructor(socket: Socket, host: ConnectionHost, multiplex: boolean, capacity: number) {
     this.socket = socket;
@@ -250,14 +261,29 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   onStreamEnd(requestId: number, type: number): void {
     const exchange = this.#route(requestId);
     if (exchange === undefined) return;
-    if (type === RecordType.STDOUT) exchange.onStdoutEnd();
-    else if (type === RecordType.STDERR) exchange.onStderrEnd();
+    if (type === RecordType.STDOUT) {
+      // A complete head's body end waits for the chunk's end (#onData); an early end (no head:
+      // an error that closes the connection) is reported now.
+      if (this.multiplex || exchange.awaitingHead) return exchange.onStdoutEnd();
+      this.#held = exchange;
+      this.#heldStdoutEnd = true;
+    } else if (type === RecordType.STDERR) {
+      exchange.onStderrEnd();
+    }
   }
 
   onEndRequest(requestId: number, appStatus: number, protocolStatus: number): void {
     const exchange = this.#route(requestId);
     if (exchange === undefined) return;
-    exchange.onEndRequest(appStatus, protocolStatus);
+    if (this.multiplex) {
+      exchange.onEndRequest(appStatus, protocolStatus);
+    } else {
+      // Held for the chunk's end, like the STDOUT end (#onData).
+      this.#held = exchange;
+      this.#heldEnd = true;
+      this.#heldAppStatus = appStatus;
+      this.#heldProtocolStatus = protocolStatus;
+    }
     this.#requests.delete(requestId);
     this.#ids.release(requestId);
     this.completed++;
@@ -297,6 +323,25 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
         this.close(); // bytes after END_REQUEST: not reusable
       }
     }
+    // The finished request learns of its end only now, after the next queued request went out on
+    // this connection: delivering it writes the client's response (node:http's res.end() writes
+    // at once), and the app's worker would sit idle through that write and whatever else this
+    // turn of the event loop runs before the request reached it.
+    if (this.#held !== null) this.#deliverHeld();
+  }
+
+  /** Delivers the held STDOUT end and END_REQUEST of the request that just finished (see #onData). */
+  #deliverHeld(): void {
+    const exchange = this.#held as FastCgiExchange;
+    this.#held = null;
+    if (this.#heldStdoutEnd) {
+      this.#heldStdoutEnd = false;
+      exchange.onStdoutEnd();
+    }
+    if (this.#heldEnd) {
+      this.#heldEnd = false;
+      exchange.onEndRequest(this.#heldAppStatus, this.#heldProtocolStatus);
+    }
   }
 
   /** The request for `requestId`, or a protocol error when there is none. */
@@ -319,14 +364,21 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
       return;
     }
     if (this.#requests.size > 0) return this.#host.connectionAvailable(this);
+    if (this.#host.waitingRequests > 0) {
+      // Under load the next request goes out at once: the END_REQUEST was the last byte read, the
+      // reuse rule holds, and a wait would leave the app's worker idle. Should the app be closing
+      // the connection after all (php-fpm recycling a worker), the request is resent (requestLost).
+      this.#host.connectionAvailable(this);
+      if (this.#requests.size > 0) return;
+    }
     this.#release();
   }
 
   /**
-   * Returns an idle connection to the pool one event-loop turn later. An app that closes a kept
-   * connection right after END_REQUEST (php-fpm recycling a worker at `pm.max_requests`) has
-   * usually sent its FIN by then; the 'end' seen first keeps a request from being written into a
-   * dying connection.
+   * Returns an idle connection to the pool one event-loop turn later (when no request is waiting
+   * for it). An app that closes a kept connection right after END_REQUEST (php-fpm recycling a
+   * worker at `pm.max_requests`) has usually sent its FIN by then; the 'end' seen first keeps a
+   * request from being written into a dying connection.
    */
   #release(): void {
     this.#releasing = true;
@@ -418,6 +470,8 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
    * side, then reads and discards until EOF).
    */
   #failAll(cause: GatewayError | undefined): void {
+    // A body end read before the failure is delivered first: that response is complete.
+    if (this.#held !== null) this.#deliverHeld();
     if (this.#requests.size === 0) return;
     const requests = [...this.#requests.values()];
     this.#requests.clear();

@@ -150,6 +150,10 @@ export class FastCgiClient implements ConnectionHost {
     if (!this.#closed) this.#dispatch();
   }
 
+  get waitingRequests(): number {
+    return this.#queue.size;
+  }
+
   get maxConnectionUses(): number {
     return this.#appConnectionLimit > 0 ? Math.min(this.#appConnectionLimit, this.limits.maxConnectionUses) : this.limits.maxConnectionUses;
   }
