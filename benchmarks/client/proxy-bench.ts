@@ -1,11 +1,13 @@
 /**
- * Targets 1 and 2: one php-fpm pool (4 static workers, unix socket, hello.php) behind three HTTP
+ * Targets 1 and 2: one php-fpm pool (4 static workers, unix socket, hello.php) behind four HTTP
  * front ends on 127.0.0.1, each measured with `wrk -t1 -c16 -d8s --latency` in interleaved
  * rounds (the order rotates every round, so no front end always runs right after another):
  *
  * - nginx 1 worker, `fastcgi_pass` + `fastcgi_keep_conn on` + `keepalive 4` (the reference);
  * - gw proxy (`startProxy`, pool maxConnections 4, KEEP_CONN);
- * - node:http + fastcgi-client 0.2.0 (npm anchor; one connection per request, its only mode with php-fpm).
+ * - node:http + fastcgi-client 0.2.0 (npm anchor; one connection per request, its only mode with php-fpm);
+ * - the node proxy floor (apps/proxy-floor.mjs: node:http + a minimal FastCGI pool of 4, KEEP_CONN,
+ *   prebuilt request bytes): no target, an extra row showing what any node front end can reach.
  *
  * Per run: requests/s and p50/p99 from wrk, and CPU per request of the front end (nginx worker or
  * node process) and of the php-fpm workers, from /proc. Ratios are medians of per-round ratios.
@@ -21,13 +23,14 @@ import { startNginxPhp, stopNginxPhp } from './lib/nginx-php.js';
 import { PHP_HELLO, type PhpFpm, phpWorkerPids, pinnedWorkers, startPhpFpm, stopPhpFpm } from './lib/php-fpm.js';
 import { median, spread } from './lib/stats.js';
 
-export type FrontKey = 'nginx' | 'gw' | 'npm';
+export type FrontKey = 'nginx' | 'gw' | 'npm' | 'pfloor';
 export const FRONT_LABELS: Record<FrontKey, string> = {
   nginx: 'nginx 1.22 (fastcgi_keep_conn on, keepalive 4)',
   gw: 'gw proxy (pool of 4, KEEP_CONN)',
   npm: 'node:http + fastcgi-client 0.2.0',
+  pfloor: 'node proxy floor (proxy-floor.mjs, pool of 4, KEEP_CONN; no target)',
 };
-const KEYS: readonly FrontKey[] = ['nginx', 'gw', 'npm'];
+const KEYS: readonly FrontKey[] = ['nginx', 'gw', 'npm', 'pfloor'];
 
 /**
  * php-fpm serves one connection per worker until the client closes it, so a front end's idle
@@ -81,16 +84,20 @@ export async function runProxyBench(rounds: number, seconds: number, warmup: num
   let fpm: Awaited<ReturnType<typeof startPhpFpm>> | undefined;
   try {
     fpm = await startPhpFpm(dir, 4);
-    const ports: Record<FrontKey, number> = { nginx: await freePort(), gw: await freePort(), npm: await freePort() };
+    const ports: Record<FrontKey, number> = { nginx: await freePort(), gw: await freePort(), npm: await freePort(), pfloor: await freePort() };
     nginx = await startNginxPhp(dir, ports.nginx, fpm.socket, fpm.docroot, fpm.workers, IDLE_SECONDS);
     const gwBundle = await bundleApp('gw-proxy.ts', dir);
     const gw = start('gw-proxy', process.execPath, [gwBundle, String(ports.gw), fpm.socket, fpm.docroot, String(fpm.workers), String(IDLE_SECONDS * 1000)], { env: appEnvironment() });
     children.push(gw);
     const npm = start('npm-proxy', process.execPath, [join(appsDir, 'npm-proxy.mjs'), String(ports.npm), fpm.socket, fpm.docroot], { env: appEnvironment() });
     children.push(npm);
+    const pfloorArgs = [join(appsDir, 'proxy-floor.mjs'), String(ports.pfloor), fpm.socket, fpm.docroot, String(fpm.workers), String(IDLE_SECONDS * 1000)];
+    const pfloor = start('proxy-floor', process.execPath, pfloorArgs, { env: appEnvironment() });
+    children.push(pfloor);
     await waitForLine(gw, (l) => l === 'listening');
     await waitForLine(npm, (l) => l === 'listening');
-    const frontPid: Record<FrontKey, number> = { nginx: nginx.workerPid, gw: gw.pid, npm: npm.pid };
+    await waitForLine(pfloor, (l) => l === 'listening');
+    const frontPid: Record<FrontKey, number> = { nginx: nginx.workerPid, gw: gw.pid, npm: npm.pid, pfloor: pfloor.pid };
     for (const key of KEYS) {
       await verify(ports[key], key);
       await sleep(IDLE_CLOSE_MS);
@@ -113,13 +120,13 @@ export async function runProxyBench(rounds: number, seconds: number, warmup: num
       log(`warm-up ${key} ${warmup}s`);
       await measure(key, warmup);
     }
-    const samples: Record<FrontKey, ProxySample[]> = { nginx: [], gw: [], npm: [] };
+    const samples: Record<FrontKey, ProxySample[]> = { nginx: [], gw: [], npm: [], pfloor: [] };
     for (let round = 0; round < rounds; round++) {
       const order = KEYS.map((_, i) => KEYS[(i + round) % KEYS.length] as FrontKey);
       for (const key of order) {
         const s = await measure(key, seconds);
         samples[key].push(s);
-        log(`round ${round + 1}/${rounds} ${key.padEnd(5)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99.toFixed(2)} ms  front ${s.frontCpuUs.toFixed(0)} µs/req  php ${s.phpCpuUs.toFixed(0)} µs/req`);
+        log(`round ${round + 1}/${rounds} ${key.padEnd(6)} ${s.rps.toFixed(0).padStart(6)} req/s  p99 ${s.p99.toFixed(2)} ms  front ${s.frontCpuUs.toFixed(0)} µs/req  php ${s.phpCpuUs.toFixed(0)} µs/req`);
       }
     }
     return { rounds, wrk: `wrk ${wrkArgs('http://127.0.0.1:PORT/hello.php', wrk).join(' ')}`, samples };
@@ -159,6 +166,14 @@ export function proxyReport(r: ProxyBenchResult): string {
     '| --- | --- | --- | --- |',
     `| 1: gw proxy ≥ 0.8× nginx | ${median(t1).toFixed(2)}× | ${t1.map((v) => v.toFixed(2)).join(', ')} | ${verdictOf(t1, 0.8)} |`,
     `| 2: gw proxy ≥ 2× fastcgi-client | ${median(t2).toFixed(2)}× | ${t2.map((v) => v.toFixed(2)).join(', ')} | ${verdictOf(t2, 2)} |`,
+  );
+  // Not a target: how close any node front end gets to nginx, and how close gw gets to that floor.
+  const floor = ratio('pfloor', 'nginx');
+  const gwFloor = ratio('gw', 'pfloor');
+  lines.push(
+    '',
+    `Node floor (no target): proxy-floor / nginx ${median(floor).toFixed(2)}× (${floor.map((v) => v.toFixed(2)).join(', ')}); ` +
+      `gw proxy / proxy-floor ${median(gwFloor).toFixed(2)}× (${gwFloor.map((v) => v.toFixed(2)).join(', ')}).`,
   );
   return lines.join('\n');
 }

@@ -1,13 +1,14 @@
 /**
  * A short A/B loop for working on the proxy's hot path (not a results benchmark): php-fpm (4
- * workers) behind nginx and behind the gw proxy, plus a bare node:http hello server as the floor
- * of any node front end; `wrk -t1 -cN` on each in interleaved rounds. Prints req/s and the front
+ * workers) behind nginx and behind the gw proxy, plus two floors: `pfloor` (apps/proxy-floor.mjs,
+ * the least a node proxy to php-fpm does) and `floor` (a bare node:http hello server, no upstream:
+ * the floor of any node front end); `wrk -t1 -cN` on each in interleaved rounds. Prints req/s and the front
  * end's user and system CPU per request, so a change can be judged on CPU rather than on the
  * noisy rates of a shared machine; then the front end's context switches per request (blocking
  * waits + preemptions), php-fpm's CPU per request and its workers' blocking waits per request
  * (below 1 when a worker finds its next request already written), and the 1-minute load.
  *
- * node --import tsx client/quick-proxy.ts [rounds=3] [seconds=4] [connections=16] [fronts=nginx,gw,floor,old]
+ * node --import tsx client/quick-proxy.ts [rounds=3] [seconds=4] [connections=16] [fronts=nginx,gw,pfloor,floor,old]
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { runWrk } from '../e2e/lib/wrk.js';
 import { appsDir, bundleApp } from './lib/build.js';
 import { startNginxPhp, stopNginxPhp } from './lib/nginx-php.js';
 import { type PhpFpm, phpWorkerPids, pinnedWorkers, startPhpFpm, stopPhpFpm } from './lib/php-fpm.js';
+import { median } from './lib/stats.js';
 
 /**
  * Context switches of a process's main thread so far (/proc/PID/status: node's event loop; php-fpm
@@ -98,6 +100,15 @@ try {
     pids.old = old.pid;
     urls.old = `http://127.0.0.1:${port}/hello.php`;
   }
+  // `pfloor`: the minimal node proxy to php-fpm (no gw code), same pool size and idle close as gw.
+  if (fronts.includes('pfloor')) {
+    const port = await freePort();
+    const pfloor = start('pfloor', process.execPath, [join(appsDir, 'proxy-floor.mjs'), String(port), fpm.socket, fpm.docroot, '4', '1000'], { env: appEnvironment() });
+    children.push(pfloor);
+    await waitForLine(pfloor, (l) => l === 'listening');
+    pids.pfloor = pfloor.pid;
+    urls.pfloor = `http://127.0.0.1:${port}/hello.php`;
+  }
   if (fronts.includes('floor')) {
     const port = await freePort();
     const floor = start('floor', process.execPath, [join(appsDir, 'hello-floor.mjs'), String(port)], { env: appEnvironment() });
@@ -134,6 +145,8 @@ try {
   };
   for (const key of keys) await measure(key, 1);
   const rps: Record<string, number[]> = {};
+  // the proxies compared with nginx each round (floor has no upstream: its rate is no ratio target)
+  const compared = keys.filter((k) => k === 'gw' || k === 'old' || k === 'pfloor');
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[(i + round) % keys.length] as string;
@@ -144,7 +157,12 @@ try {
       );
     }
     const last = (k: string) => rps[k]?.at(-1) as number;
-    if (rps.gw && rps.nginx) console.log(`  gw/nginx ${(last('gw') / last('nginx')).toFixed(2)}${rps.old ? `  old/nginx ${(last('old') / last('nginx')).toFixed(2)}` : ''}`);
+    if (rps.nginx && compared.length > 0) console.log(`  ${compared.map((k) => `${k}/nginx ${(last(k) / last('nginx')).toFixed(2)}`).join('  ')}`);
+  }
+  // Medians of the per-round ratios (both sides of a ratio ran seconds apart).
+  if (rps.nginx && compared.length > 0) {
+    const ratios = (k: string) => (rps[k] as number[]).map((v, i) => v / (rps.nginx?.[i] as number));
+    console.log(`median ${compared.map((k) => `${k}/nginx ${median(ratios(k)).toFixed(2)} [${ratios(k).map((v) => v.toFixed(2)).join(', ')}]`).join('  ')}`);
   }
 } finally {
   for (const c of children.reverse()) await stop(c);

@@ -135,6 +135,11 @@ describe('dispatch', () => {
   it('throws bad params synchronously', async () => {
     const c = await setup(() => {});
     expect(() => c.dispatch({ params: { flat: ['A', 'é€'] } }, recorder().handler)).toThrow(expect.objectContaining({ code: 'GW_ERR_NOT_LATIN1' }));
+    // Names and values are copied by a loop up to 64 characters and by a native write beyond:
+    // both paths check.
+    for (const flat of [['A', `${'x'.repeat(100)}€`], [`${'N'.repeat(64)}\u0100`, 'v'], ['\u{1F600}', '']]) {
+      expect(() => encodeFlatPreamble(flat, Role.RESPONDER, null)).toThrow(expect.objectContaining({ code: 'GW_ERR_NOT_LATIN1' }));
+    }
   });
 });
 
