@@ -9,6 +9,7 @@ import type { ExchangeOwner, FastCgiExchange } from './exchange.js';
 import { sendInputStreams, SocketWriter } from './input-writer.js';
 import { type PendingStream, setRequestId } from './request-encoding.js';
 import { RequestIdAllocator } from './request-ids.js';
+import { RequestTable } from '../request-table.js';
 
 /** What a connection reports to its pool. */
 export interface ConnectionHost {
@@ -79,7 +80,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
   readonly #decoder: RecordDecoder;
   readonly #writer: SocketWriter;
   /** Requests by id, including cancelled ones whose END_REQUEST has not arrived yet. */
-  readonly #requests = new Map<number, FastCgiExchange>();
+  readonly #requests = new RequestTable<FastCgiExchange>();
   readonly #ids = new RequestIdAllocator();
   #state = OPEN;
   /** The peer half-closed: nothing more will be read. */
@@ -473,7 +474,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     // A body end read before the failure is delivered first: that response is complete.
     if (this.#held !== null) this.#deliverHeld();
     if (this.#requests.size === 0) return;
-    const requests = [...this.#requests.values()];
+    const requests = this.#requests.values();
     this.#requests.clear();
     for (const exchange of requests) {
       if (exchange.done) continue;

@@ -9,6 +9,7 @@ import type { RequestExchange } from '@gw/core';
 import { type OutputLane, OutputQueue } from './output-queue.js';
 import { FastCgiRequest, type RequestHost } from './server-request.js';
 import type { ServerLimits } from './server-options.js';
+import { RequestTable } from '../request-table.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -40,7 +41,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   readonly #host: ConnectionHost;
   readonly #decoder: RecordDecoder;
   /** Requests by id; an entry may be `done` until the id is reused or the write completes. */
-  readonly #requests = new Map<number, FastCgiRequest>();
+  readonly #requests = new RequestTable<FastCgiRequest>();
   #active = 0;
   #pausedBodies = 0;
   /** Set once the app decided to close (after a non-KEEP_CONN request, on idle, on error). */
@@ -332,7 +333,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     this.#peerEnded = true;
     this.#decoder.end();
     this.#closing = true;
-    for (const request of [...this.#requests.values()]) {
+    for (const request of this.#requests.values()) {
       if (request.done || (request.started && !request.readingBody)) continue;
       request.drop();
       request.exchange.abort();
