@@ -1,51 +1,8 @@
 import { InvalidArgumentError } from '@gw/core';
 import { HEADER_LENGTH, MAX_ALIGNED_CONTENT, RecordType } from '../constants.js';
 import { FastCgiErrorCode } from '../error-codes.js';
+import { writeLatin1, writeLength } from '../name-value-encoder.js';
 import { paddingFor, writeHeader } from '../record-header.js';
-
-// One byte per character only works up to U+00FF.
-const NON_LATIN1 = /[^\u0000-\u00ff]/;
-
-/**
- * Strings up to this long are copied into the record by a charCodeAt loop; longer ones by one
- * native latin1 write. CGI names and values are short: a native call per string cost more than
- * the copy, and joining a record's strings into one first (one native write per record, as this
- * file once did) made ~120 cons strings and a flattened copy per request — a fifth of everything
- * a proxied request allocated (allocation profile of the proxy under wrk).
- */
-const LOOP_COPY_MAX = 64;
-
-/** Writes a pair length prefix (spec §3.4: 1 byte up to 127, else 4 bytes with the top bit set). */
-function writeLength(buf: Buffer, at: number, length: number): number {
-  if (length <= 127) {
-    buf[at] = length;
-    return at + 1;
-  }
-  buf[at] = 0x80 | (length >>> 24);
-  buf[at + 1] = (length >>> 16) & 0xff;
-  buf[at + 2] = (length >>> 8) & 0xff;
-  buf[at + 3] = length & 0xff;
-  return at + 4;
-}
-
-/** Writes `text` as latin1 at `at`; returns the offset after it. */
-function writeLatin1(buf: Buffer, at: number, text: string): number {
-  const length = text.length;
-  if (length > LOOP_COPY_MAX) {
-    if (NON_LATIN1.test(text)) throw notLatin1(text);
-    return at + buf.write(text, at, length, 'latin1');
-  }
-  for (let k = 0; k < length; k++) {
-    const c = text.charCodeAt(k);
-    if (c > 0xff) throw notLatin1(text);
-    buf[at + k] = c;
-  }
-  return at + length;
-}
-
-function notLatin1(text: string): InvalidArgumentError {
-  return new InvalidArgumentError('GW_ERR_NOT_LATIN1', `"${text.slice(0, 40)}" has a character above U+00FF`);
-}
 
 /**
  * The whole preamble of a request whose params are one flat array of latin1 strings (name, value,
