@@ -10,10 +10,9 @@
  *
  * node --import tsx client/quick-proxy.ts [rounds=3] [seconds=4] [connections=16] [fronts=nginx,gw,pfloor,floor,old]
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { appEnvironment, freePort } from '../e2e/lib/nginx.js';
 import { type Child, cpuTimes, sleep, start, stop, stopChildrenOnExit, waitForLine } from '../e2e/lib/processes.js';
 import { runWrk } from '../e2e/lib/wrk.js';
@@ -69,54 +68,29 @@ try {
     pids.nginx = nginx.workerPid;
     urls.nginx = `http://127.0.0.1:${port}/hello.php`;
   }
-  if (fronts.includes('gw')) {
+  /** Starts a node front end (`script PORT …args`), waits for its ready line, records it as `key`. */
+  const startFront = async (key: string, script: string, args: string[]) => {
     const port = await freePort();
-    const bundle = await bundleApp('gw-proxy.ts', dir);
-    const gw = start('gw', process.execPath, [bundle, String(port), fpm.socket, fpm.docroot, '4', '1000'], { env: appEnvironment() });
-    children.push(gw);
-    await waitForLine(gw, (l) => l === 'listening');
-    pids.gw = gw.pid;
-    urls.gw = `http://127.0.0.1:${port}/hello.php`;
-  }
+    const child = start(key, process.execPath, [script, String(port), ...args], { env: appEnvironment() });
+    children.push(child);
+    await waitForLine(child, (l) => l === 'listening');
+    pids[key] = child.pid;
+    urls[key] = `http://127.0.0.1:${port}/hello.php`;
+  };
+  // gw's pool settings, shared by the node proxies: 4 connections, idle close after 1 s.
+  const proxyArgs = [fpm.socket, fpm.docroot, '4', '1000'];
+  if (fronts.includes('gw')) await startFront('gw', await bundleApp('gw-proxy.ts', dir), proxyArgs);
   // `old`: the same app bundled from another checkout (GW_BASELINE_ROOT, e.g. `git archive HEAD`
   // unpacked with node_modules linked), for an A/B against the working tree in one run.
   const baseline = process.env.GW_BASELINE_ROOT;
   if (fronts.includes('old') && baseline !== undefined) {
-    const port = await freePort();
-    const outfile = join(dir, 'gw-proxy-old.mjs');
-    await build({
-      entryPoints: [join(baseline, 'benchmarks/client/apps/gw-proxy.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      tsconfig: join(baseline, 'tsconfig.json'),
-      logLevel: 'warning',
-    });
-    const old = start('old', process.execPath, [outfile, String(port), fpm.socket, fpm.docroot, '4', '1000'], { env: appEnvironment() });
-    children.push(old);
-    await waitForLine(old, (l) => l === 'listening');
-    pids.old = old.pid;
-    urls.old = `http://127.0.0.1:${port}/hello.php`;
+    const oldDir = join(dir, 'old');
+    mkdirSync(oldDir);
+    await startFront('old', await bundleApp('gw-proxy.ts', oldDir, baseline), proxyArgs);
   }
   // `pfloor`: the minimal node proxy to php-fpm (no gw code), same pool size and idle close as gw.
-  if (fronts.includes('pfloor')) {
-    const port = await freePort();
-    const pfloor = start('pfloor', process.execPath, [join(appsDir, 'proxy-floor.mjs'), String(port), fpm.socket, fpm.docroot, '4', '1000'], { env: appEnvironment() });
-    children.push(pfloor);
-    await waitForLine(pfloor, (l) => l === 'listening');
-    pids.pfloor = pfloor.pid;
-    urls.pfloor = `http://127.0.0.1:${port}/hello.php`;
-  }
-  if (fronts.includes('floor')) {
-    const port = await freePort();
-    const floor = start('floor', process.execPath, [join(appsDir, 'hello-floor.mjs'), String(port)], { env: appEnvironment() });
-    children.push(floor);
-    await waitForLine(floor, (l) => l === 'listening');
-    pids.floor = floor.pid;
-    urls.floor = `http://127.0.0.1:${port}/hello.php`;
-  }
+  if (fronts.includes('pfloor')) await startFront('pfloor', join(appsDir, 'proxy-floor.mjs'), proxyArgs);
+  if (fronts.includes('floor')) await startFront('floor', join(appsDir, 'hello-floor.mjs'), []);
   const keys = fronts.filter((f) => urls[f] !== undefined);
   const measure = async (key: string, s: number) => {
     await sleep(1500);

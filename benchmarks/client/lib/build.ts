@@ -13,18 +13,21 @@ export const benchmarksDir = dirname(clientDir);
 export const repoRoot = dirname(benchmarksDir);
 export const appsDir = join(clientDir, 'apps');
 
-/** Bundles `apps/<name>` into `outDir/<name without extension>.mjs` (+ .map); returns its path. */
-export async function bundleApp(name: string, outDir: string): Promise<string> {
+/**
+ * Bundles `apps/<name>` into `outDir/<name without extension>.mjs` (+ .map); returns its path.
+ * `root` is the checkout to bundle from (default this one; quick-proxy's `old` passes another).
+ */
+export async function bundleApp(name: string, outDir: string, root: string = repoRoot): Promise<string> {
   const outfile = join(outDir, name.replace(/\.[mc]?[tj]s$/, '.mjs'));
   await build({
-    entryPoints: [join(appsDir, name)],
+    entryPoints: [join(root, 'benchmarks/client/apps', name)],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     sourcemap: 'external',
-    tsconfig: join(repoRoot, 'tsconfig.json'),
+    tsconfig: join(root, 'tsconfig.json'),
     logLevel: 'warning',
   });
   return outfile;

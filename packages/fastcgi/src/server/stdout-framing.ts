@@ -50,30 +50,9 @@ export function encodeInto(requestId: number, chunks: Buffer[], bytes: number, t
   if (chunks.length === 1) {
     at = writeStreamInto(out, 0, RecordType.STDOUT, requestId, chunks[0] as Buffer);
   } else if (bytes > 0) {
-    let ci = 0; // current chunk
-    let co = 0; // offset in it
-    let left = bytes;
-    while (left > 0) {
-      const size = Math.min(MAX_ALIGNED_CONTENT, left);
-      const pad = paddingFor(size);
-      writeHeader(out, at, RecordType.STDOUT, requestId, size, pad);
-      at += HEADER_LENGTH;
-      let need = size;
-      while (need > 0) {
-        const c = chunks[ci] as Buffer;
-        const take = Math.min(c.length - co, need);
-        out.set(take === c.length ? c : c.subarray(co, co + take), at);
-        at += take;
-        need -= take;
-        co += take;
-        if (co === c.length) {
-          ci++;
-          co = 0;
-        }
-      }
-      for (let end = at + pad; at < end; at++) out[at] = 0; // ≤ 7 bytes: no Buffer#fill call
-      left -= size;
-    }
+    // Every piece copied: the walk frameLarge uses, with no piece large enough to go as a view.
+    walkRecords(requestId, chunks, bytes, out, null, Number.POSITIVE_INFINITY);
+    at = out.length - (tail === null ? 0 : tailLength(tail));
   }
   if (tail !== null) writeTail(out, at, requestId, tail);
   return out;
@@ -102,12 +81,13 @@ export function frameLarge(requestId: number, chunks: Buffer[], bytes: number, t
 }
 
 /**
- * The one loop of {@link frameLarge}, run twice: without `glue` it only measures (returns the
+ * The one loop of {@link frameLarge} (and of {@link encodeInto}'s several-chunk case, which copies
+ * every piece: `copyBelow` = Infinity), run twice: without `glue` it only measures (returns the
  * glue bytes needed); with it, it writes headers, padding and small pieces into `glue`, pushes
  * glue runs and large views to `out` in wire order, and returns where the last, still open run
  * starts (the run ends at the glue's used length).
  */
-function walkRecords(requestId: number, chunks: Buffer[], bytes: number, glue: Buffer | null, out: Buffer[] | null): number {
+function walkRecords(requestId: number, chunks: Buffer[], bytes: number, glue: Buffer | null, out: Buffer[] | null, copyBelow = COPY_BELOW): number {
   let at = 0; // next free byte of the glue
   let runStart = 0; // start of the glue run not yet pushed
   let ci = 0; // current chunk
@@ -122,7 +102,7 @@ function walkRecords(requestId: number, chunks: Buffer[], bytes: number, glue: B
     while (need > 0) {
       const c = chunks[ci] as Buffer;
       const take = Math.min(c.length - co, need);
-      if (take < COPY_BELOW) {
+      if (take < copyBelow) {
         if (glue !== null) c.copy(glue, at, co, co + take);
         at += take;
       } else if (glue !== null && out !== null) {
