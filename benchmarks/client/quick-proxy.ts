@@ -9,6 +9,7 @@
  * (below 1 when a worker finds its next request already written), and the 1-minute load.
  *
  * node --import tsx client/quick-proxy.ts [rounds=3] [seconds=4] [connections=16] [fronts=nginx,gw,pfloor,floor,old]
+ * (GW_FRONT_FLAGS='--flag …': node flags for every node front end)
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -53,6 +54,8 @@ const rounds = Number(args[0] ?? 3);
 const seconds = Number(args[1] ?? 4);
 const connections = Number(args[2] ?? 16);
 const fronts = (args[3] ?? 'nginx,gw,floor').split(',');
+// Node/V8 flags for every node front end alike (`--single-threaded-gc`, say: NODE_OPTIONS refuses V8 flags).
+const nodeFlags = (process.env.GW_FRONT_FLAGS ?? '').split(' ').filter((f) => f !== '');
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-quick-proxy-'));
 chmodSync(dir, 0o755);
@@ -71,7 +74,7 @@ try {
   /** Starts a node front end (`script PORT …args`), waits for its ready line, records it as `key`. */
   const startFront = async (key: string, script: string, args: string[]) => {
     const port = await freePort();
-    const child = start(key, process.execPath, [script, String(port), ...args], { env: appEnvironment() });
+    const child = start(key, process.execPath, [...nodeFlags, script, String(port), ...args], { env: appEnvironment() });
     children.push(child);
     await waitForLine(child, (l) => l === 'listening');
     pids[key] = child.pid;

@@ -8,7 +8,8 @@
  * bytes accumulate, and consume as soon as a field is complete.
  */
 export class ChunkQueue {
-  #chunks: Buffer[] = [];
+  /** Slots before #head are consumed and cleared, so a consumed chunk's memory is not kept. */
+  #chunks: (Buffer | undefined)[] = [];
   /** Index into #chunks of the first chunk still holding unconsumed bytes. */
   #head = 0;
   /** Offset of the first unconsumed byte within #chunks[#head]. */
@@ -124,7 +125,7 @@ export class ChunkQueue {
     this.#length -= n;
     const c = this.#chunks[this.#head] as Buffer;
     if (this.#headOffset === c.length) {
-      this.#head++;
+      this.#chunks[this.#head++] = undefined;
       this.#headOffset = 0;
       // Compact occasionally instead of Array#shift on every chunk (shift is O(n)).
       if (this.#head === this.#chunks.length) {

@@ -6,7 +6,8 @@ import type { ExchangeOwner, FastCgiExchange } from './exchange.js';
  * being owned and is skipped when it reaches the front, so cancelling costs O(1).
  */
 export class RequestQueue implements ExchangeOwner {
-  #items: FastCgiExchange[] = [];
+  /** Slots before #head are consumed and cleared (a taken request must not stay reachable from here). */
+  #items: (FastCgiExchange | undefined)[] = [];
   #head = 0;
   #size = 0;
 
@@ -26,10 +27,11 @@ export class RequestQueue implements ExchangeOwner {
 
   /** The next waiting request, without taking it. */
   peek(): FastCgiExchange | undefined {
-    while (this.#head < this.#items.length) {
-      const exchange = this.#items[this.#head] as FastCgiExchange;
+    const items = this.#items;
+    while (this.#head < items.length) {
+      const exchange = items[this.#head] as FastCgiExchange;
       if (exchange.owner === this) return exchange;
-      this.#head++;
+      items[this.#head++] = undefined;
     }
     this.#compact();
     return undefined;
@@ -39,7 +41,10 @@ export class RequestQueue implements ExchangeOwner {
   shift(): FastCgiExchange | undefined {
     const exchange = this.peek();
     if (exchange === undefined) return undefined;
-    this.#head++;
+    // Cleared, not just passed: under steady load the queue never empties, and a consumed slot
+    // would keep a finished request (and its client request and response) alive until the next
+    // compaction, through one or two scavenges.
+    this.#items[this.#head++] = undefined;
     this.#size--;
     exchange.owner = null;
     this.#compact();
