@@ -6,7 +6,8 @@
  * upstream and a lot of noise on this shared machine, so this is the quick, steadier measure to
  * iterate on; the committed throughput figures still come from run.ts with nginx in front.
  *
- * Usage (in benchmarks/): `node --import tsx e2e/app-cpu.ts [hello|64k] [--apps=gw,http,bare] [--icount]`
+ * Usage (in benchmarks/): `node --import tsx e2e/app-cpu.ts [hello|64k] [--apps=gw,http,bare,gw-data] [--icount]`
+ * (`gw-data`: the gw app with `sharedReadBuffer: false`, reading through 'data' events.)
  * Knobs: E2E_ROUNDS (5), E2E_SECONDS (5), E2E_CONNECTIONS_LOAD (50).
  *
  * `--icount` counts instead of timing: each app runs under valgrind's cachegrind (no cache
@@ -57,6 +58,11 @@ function httpRequestBytes(): Buffer {
   return Buffer.from(httpRequest(0).toString('latin1').replace(/^GET \S+/, `GET ${path}`), 'latin1');
 }
 
+/** The environment that makes an app name's variant (gw-data: the gw app without the shared read buffer). */
+function appEnv(app: string): NodeJS.ProcessEnv {
+  return app === 'gw-data' ? { GW_SHARED_READ_BUFFER: '0' } : {};
+}
+
 stopChildrenOnExit();
 const dir = mkdtempSync(join(os.tmpdir(), 'gw-app-cpu-'));
 chmodSync(dir, 0o755);
@@ -66,6 +72,7 @@ try {
     http: join(appsDir, 'node-http-app.mjs'),
     bare: join(appsDir, 'bare-responder.mjs'),
   };
+  scripts['gw-data'] = scripts.gw as string;
   if (icount) {
     console.log(`\n${body}: user-space instructions per request (cachegrind, ${ICOUNT_MANY} − ${ICOUNT_FEW} requests, 10 connections), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log('| app | instructions/request | ÷ node:http |');
@@ -94,7 +101,7 @@ async function timed(scripts: Record<string, string>): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const app of apps) {
       const socket = join(dir, `${app}.sock`);
-      const child = await startApp(app, scripts[app] as string, socket);
+      const child = await startApp(app, scripts[app] as string, socket, [], appEnv(app));
       const protocol = app === 'http' ? 'http' : 'fastcgi';
       const request = protocol === 'http' ? httpRequestBytes() : fastcgiRequest();
       await drive(protocol, socket, 1, request); // warm-up
@@ -123,7 +130,7 @@ async function timed(scripts: Record<string, string>): Promise<void> {
 /** Instructions the app executed in its whole life (cachegrind's I refs) when serving `count` requests. */
 async function instructions(app: string, script: string, socket: string, count: number): Promise<number> {
   rmSync(socket, { force: true });
-  const child = start(`${app} (cachegrind)`, 'valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, script, socket]);
+  const child = start(`${app} (cachegrind)`, 'valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, script, socket], { env: appEnvironment(appEnv(app)) });
   await waitForLine(child, (l) => l === 'listening', 120_000);
   const protocol = app === 'http' ? 'http' : 'fastcgi';
   const request = protocol === 'http' ? httpRequestBytes() : fastcgiRequest();

@@ -9,7 +9,8 @@
  *   1 MiB per 10 ms, answered with the byte count);
  * - GW_KEEPALIVE_MS: keepAliveTimeout (default 600000, longer than any benchmark);
  * - GW_MAX_CONNECTIONS: maxConnections (default: gw's, 1024);
- * - GW_MAX_BODY_BYTES: maxBodyBytes (default: gw's, 64 MiB).
+ * - GW_MAX_BODY_BYTES: maxBodyBytes (default: gw's, 64 MiB);
+ * - GW_SHARED_READ_BUFFER=0: sharedReadBuffer false (connections read through 'data' events).
  */
 import { createServer } from '@gw/fastcgi';
 import { serve } from './lifecycle.mjs';
@@ -39,6 +40,7 @@ const options = {
   keepAliveTimeout: number('GW_KEEPALIVE_MS') ?? 600_000,
   ...(env.GW_MAX_CONNECTIONS ? { maxConnections: number('GW_MAX_CONNECTIONS') } : {}),
   ...(env.GW_MAX_BODY_BYTES ? { maxBodyBytes: number('GW_MAX_BODY_BYTES') } : {}),
+  ...(env.GW_SHARED_READ_BUFFER === '0' ? { sharedReadBuffer: false } : {}),
 };
 const server = createServer(options, env.GW_APP_MODE === 'slow-upload' ? slowUpload : listener);
 server.on('clientError', (err) => process.stderr.write(`gw clientError: ${err.code ?? err.message}\n`));

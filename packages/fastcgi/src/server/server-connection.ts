@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { cannedResponse, type GatewayError, LimitError, type ParamList, ProtocolError } from '@gw/core';
+import { cannedResponse, type GatewayError, LimitError, type ParamList, ProtocolError, startReading } from '@gw/core';
 import { FLAG_KEEP_CONN, ManagementVariable, ProtocolStatus, RecordType, Role, recordTypeName } from '../constants.js';
 import { FastCgiErrorCode, FastCgiServerErrorCode as Code } from '../error-codes.js';
 import { encodeGetValuesResult } from '../name-value-encoder.js';
@@ -19,6 +19,8 @@ export interface ConnectionHost {
   readonly multiplex: boolean;
   /** Roles the application accepts. */
   readonly roles: ReadonlySet<number>;
+  /** Read through the shared read buffer when the socket allows it (see startReading). */
+  readonly sharedReadBuffer: boolean;
   /** FCGI_MAX_CONNS / FCGI_MAX_REQS as advertised in GET_VALUES_RESULT. */
   readonly maxConns: number;
   readonly maxReqs: number;
@@ -64,13 +66,14 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     this.output = new OutputQueue(socket, host.limits.outputHighWaterMark);
     this.#decoder = new RecordDecoder(this, host.decoderOptions);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.#onSocketData(chunk));
     socket.on('end', () => this.#onPeerEnd());
     socket.on('close', () => this.#onClose());
     // EPIPE / ECONNRESET after the peer went away are normal here (nginx may close right after
     // the empty STDOUT): they end the connection, never the process.
     socket.on('error', () => {});
     this.#armIdleTimer();
+    // Last: reading starts (the server accepted it paused) once every listener is in place.
+    startReading(socket, (chunk) => this.#onSocketData(chunk), host.sharedReadBuffer);
   }
 
   /** Requests in progress. */

@@ -1,0 +1,111 @@
+/**
+ * Reading an accepted connection through one shared read buffer instead of a fresh ArrayBuffer per
+ * read — the only place in gw that relies on undocumented `net` internals. Every behaviour it
+ * touches is pinned by test/socket-reads.test.ts; if a node version changes them, the discovery
+ * below fails and connections are read through 'data' events, as before.
+ *
+ * What it uses:
+ * 1. `net.Socket`'s `onread` option (documented for sockets you create: `new net.Socket({ onread })`,
+ *    `net.connect({ onread })`) keeps its buffer and callback in three symbol-keyed fields that
+ *    every Socket has (`kBuffer`, `kBufferCb`, `kBufferGen`), and node's read callback
+ *    (stream_base_commons.js onStreamRead) calls `socket[kBufferCb](nread, socket[kBuffer])`
+ *    instead of pushing a Buffer when `socket[kBuffer]` is set. A net.Server cannot pass `onread`
+ *    to the sockets it accepts, so the fields are set here, on an accepted socket that has not
+ *    started reading (the server listens with `pauseOnConnect`). The symbols are found by value:
+ *    a throw-away Socket made with a known buffer and callback shows which of its symbol fields
+ *    hold them.
+ * 2. The socket's handle (`socket._handle`, a libuv stream wrap) has `useUserBuffer(buf)`, which
+ *    `onread` sockets get at creation: reads land in `buf`.
+ * With both set, node's own `pause()` / `resume()` stop and restart reading (they check
+ * `socket[kBuffer]`), 'end' still follows the peer's FIN, and closing, half-closing, timeouts and
+ * the server's connection count are node's, untouched.
+ *
+ * The shared buffer is safe to share between all connections: node delivers one read at a time on
+ * the main thread and the callback copies the bytes out (read-slab.ts) before anything else runs.
+ */
+import { Socket, type SocketConstructorOpts } from 'node:net';
+import { ReadSlab } from './read-slab.js';
+
+/** How a connection's bytes arrive: through the shared buffer, or node's 'data' events. */
+export type ReadPath = 'shared-buffer' | 'data';
+
+interface OnreadFields {
+  buffer: symbol;
+  callback: symbol;
+  generator: symbol;
+}
+
+type ReadCallback = (nread: number, buffer: Buffer) => undefined;
+type InternalSocket = Socket & Record<symbol, unknown> & { _handle?: { reading?: boolean; useUserBuffer?: (buffer: Uint8Array) => void } | null };
+
+/** node reads up to 64 KiB at a time into a fresh buffer by default; the shared one is as large. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+let fields: OnreadFields | null | undefined;
+let readBuffer: Buffer | undefined;
+const slab = new ReadSlab();
+
+/** The three onread fields of a node Socket, or null if this node keeps them differently. */
+function onreadFields(): OnreadFields | null {
+  if (fields !== undefined) return fields;
+  fields = null;
+  try {
+    const marker = Buffer.alloc(1);
+    const callback = () => undefined;
+    const generator = () => marker;
+    // `onread` is a documented option of `new net.Socket()` that @types/node lists for connect() only.
+    const fixed = new Socket({ onread: { buffer: marker, callback } } as SocketConstructorOpts) as InternalSocket;
+    const generated = new Socket({ onread: { buffer: generator, callback } } as SocketConstructorOpts) as InternalSocket;
+    const find = (socket: InternalSocket, value: unknown) => Object.getOwnPropertySymbols(socket).find((s) => socket[s] === value);
+    const buffer = find(fixed, marker);
+    const callbackField = find(fixed, callback);
+    const generatorField = find(generated, generator);
+    fixed.destroy();
+    generated.destroy();
+    if (buffer !== undefined && callbackField !== undefined && generatorField !== undefined && fixed[generatorField] === null) {
+      fields = { buffer, callback: callbackField, generator: generatorField };
+    }
+  } catch {
+    fields = null;
+  }
+  return fields;
+}
+
+/**
+ * Starts reading an accepted socket; each read reaches `onChunk` as a Buffer that stays valid
+ * (a view of a read slab, or node's own Buffer). Through the shared buffer when the socket was
+ * accepted paused (`pauseOnConnect`) and this node keeps `onread` as expected; otherwise — a socket
+ * already reading, one handed to the server's 'connection' event by other code, a stream without a
+ * libuv handle — through 'data' events. Either way the socket is resumed, and `pause()` /
+ * `resume()` keep working as backpressure.
+ *
+ * @param sharedBuffer false to always use 'data' events
+ */
+export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, sharedBuffer = true): ReadPath {
+  const internal = socket as InternalSocket;
+  const handle = internal._handle;
+  const f = sharedBuffer ? onreadFields() : null;
+  const canAdopt =
+    f !== null &&
+    handle !== null &&
+    handle !== undefined &&
+    typeof handle.useUserBuffer === 'function' &&
+    handle.reading === false &&
+    internal[f.buffer] === null &&
+    socket.readableLength === 0 &&
+    !socket.destroyed;
+  if (!canAdopt) {
+    socket.on('data', onChunk);
+    socket.resume();
+    return 'data';
+  }
+  const buffer = (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
+  const onRead: ReadCallback = (nread, into) => {
+    onChunk(slab.copy(into, nread));
+  };
+  internal[f.buffer] = buffer;
+  internal[f.callback] = onRead;
+  (handle.useUserBuffer as (buffer: Uint8Array) => void).call(handle, buffer);
+  socket.resume();
+  return 'shared-buffer';
+}
