@@ -16,6 +16,7 @@
  *    hold them.
  * 2. The socket's handle (`socket._handle`, a libuv stream wrap) has `useUserBuffer(buf)`, which
  *    `onread` sockets get at creation: reads land in `buf`.
+ * 'data' listeners, if any, are called with each chunk just before `onChunk`.
  * With both set, node's own `pause()` / `resume()` stop and restart reading (they check
  * `socket[kBuffer]`), 'end' still follows the peer's FIN, and closing, half-closing, timeouts and
  * the server's connection count are node's, untouched.
@@ -101,7 +102,11 @@ export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, s
   }
   const buffer = (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
   const onRead: ReadCallback = (nread, into) => {
-    onChunk(slab.copy(into, nread));
+    const chunk = slab.copy(into, nread);
+    // Reads through the shared buffer emit no 'data' of their own; code that listens anyway (a
+    // wire tap, a debugging hook) still sees every chunk, first, as it would have with 'data'.
+    if (socket.listenerCount('data') > 0) socket.emit('data', chunk);
+    onChunk(chunk);
   };
   internal[f.buffer] = buffer;
   internal[f.callback] = onRead;

@@ -122,6 +122,23 @@ describe('startReading through the shared read buffer', () => {
     expect(Buffer.concat(a.chunks).equals(payload)).toBe(true);
   });
 
+  it("still emits 'data' to listeners attached by other code, before the chunk reaches onChunk", async () => {
+    const order: string[] = [];
+    const server = createServer({ pauseOnConnect: true }, (socket) => {
+      acceptedSockets.push(socket);
+      socket.on('data', (chunk: Buffer) => order.push(`data ${chunk}`));
+      expect(startReading(socket, (chunk) => order.push(`chunk ${chunk}`))).toBe('shared-buffer');
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const c = await client((server.address() as AddressInfo).port);
+    c.write('one');
+    await until(() => order.length === 2);
+    c.write('two');
+    await until(() => order.length === 4);
+    expect(order).toEqual(['data one', 'chunk one', 'data two', 'chunk two']);
+  });
+
   it("emits 'end' on the peer's FIN and can still write (half-open)", async () => {
     const { port, accepted } = await listen();
     const c = await client(port);
