@@ -114,3 +114,29 @@ export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, s
   socket.resume();
   return 'shared-buffer';
 }
+
+/** The `onread` option of `net.connect()` (documented) that {@link sharedReadOptions} builds. */
+export interface SharedReadOption {
+  buffer: Buffer;
+  /** Always true: reading is paused with `socket.pause()`, never by the callback's result. */
+  callback: (nread: number, buffer: Buffer) => boolean;
+}
+
+/**
+ * For sockets gw opens itself (clients): `net.connect({ ...target, onread: sharedReadOption(socket => …) })`
+ * reads through the same shared buffer and slabs as {@link startReading}, with node's documented
+ * `onread` option; each read reaches `onChunk` as a slab copy (and first any 'data' listeners).
+ * `socket()` returns the socket once it exists (the option is built before connect() returns it).
+ */
+export function sharedReadOption(socket: () => Socket | undefined, onChunk: (chunk: Buffer) => void): SharedReadOption {
+  return {
+    buffer: (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)),
+    callback: (nread, into) => {
+      const chunk = slab.copy(into, nread);
+      const s = socket();
+      if (s !== undefined && s.listenerCount('data') > 0) s.emit('data', chunk);
+      onChunk(chunk);
+      return true;
+    },
+  };
+}

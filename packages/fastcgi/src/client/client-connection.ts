@@ -117,13 +117,18 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.capacity = multiplex ? capacity : 1;
     this.#decoder = new RecordDecoder(this);
     this.#writer = new SocketWriter(socket);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // Reads arrive through receive(): the pool opens the socket with the shared read buffer.
     socket.on('end', () => this.#onPeerEnd());
     socket.on('error', (err) => {
       this.#socketError ??= err;
       this.#peerClosed();
     });
     socket.on('close', () => this.#onClose());
+  }
+
+  /** The bytes of one socket read (the socket's `onread` callback, see client.ts). */
+  receive(chunk: Buffer): void {
+    this.#onData(chunk);
   }
 
   /** Requests in progress (cancelled ones still awaiting END_REQUEST included). */

@@ -281,7 +281,7 @@ export class FastCgiClient implements ConnectionHost {
       this.#reconnectDelay = Math.min(2000, Math.max(50, this.#reconnectDelay * 2));
       this.#reconnectAt = Date.now() + this.#reconnectDelay;
       this.#connectFailed(failure);
-    });
+    }, (chunk) => (connection as ClientConnection).receive(chunk));
     connection = new ClientConnection(socket, this, settings.multiplex, settings.perConnection);
     this.#connections.add(connection);
   }
