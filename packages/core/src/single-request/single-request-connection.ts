@@ -5,6 +5,7 @@ import { NULL_EXCHANGE, type RequestExchange } from '../exchange.js';
 import { cannedResponse } from './canned-response.js';
 import type { ResponseChannel, SingleRequest } from './single-request.js';
 import type { SingleRequestLimits } from './single-request-limits.js';
+import { startReading } from '../socket-reads.js';
 
 /** The codes a connection reports for its own failures (the decoder reports the others). */
 export interface SingleRequestErrorCodes {
@@ -22,6 +23,8 @@ export interface SingleRequestHost<R extends SingleRequest> {
   readonly headFormat: 'cgi' | 'http';
   /** Protocol name for error messages ('SCGI', 'uwsgi'). */
   readonly protocol: string;
+  /** Read through the shared read buffer when the socket allows it (socket-reads.ts). */
+  readonly sharedReadBuffer: boolean;
   /** Hands the request to the application; undefined when the server has no handler. */
   dispatch(request: R): RequestExchange | undefined;
   /** Bad input, a limit or a timeout before or while reading the request: reported, never thrown. */
@@ -98,7 +101,6 @@ export abstract class SingleRequestConnection<R extends SingleRequest> implement
     this.#host = host;
     socket.setNoDelay(true);
     (socket as ConnectionSocket)[kConnection] = this as unknown as SingleRequestConnection<SingleRequest>;
-    socket.on('data', SingleRequestConnection.#socketData);
     socket.on('end', SingleRequestConnection.#socketEnd);
     // EPIPE / ECONNRESET when the web server went away are normal: they end the connection,
     // never the process. Tear down at the error, not at 'close' (a later event-loop phase):
@@ -107,13 +109,11 @@ export abstract class SingleRequestConnection<R extends SingleRequest> implement
     socket.on('error', SingleRequestConnection.#socketGone);
     socket.on('close', SingleRequestConnection.#socketGone);
     this.#inputTimer = startTimer(host.limits.headersTimeout, SingleRequestConnection.#headTimeout, this);
+    // Last: the server accepted the socket paused; reading starts once every listener is in place.
+    startReading(socket, (chunk) => this.#onData(chunk), host.sharedReadBuffer);
   }
 
   // One function each for every socket (`this` is the socket): no closures per connection.
-  static #socketData(this: ConnectionSocket, chunk: Buffer): void {
-    this[kConnection].#onData(chunk);
-  }
-
   static #socketEnd(this: ConnectionSocket): void {
     this[kConnection].#onPeerEnd();
   }

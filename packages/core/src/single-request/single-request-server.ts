@@ -18,6 +18,11 @@ export interface SingleRequestServerOptions extends SingleRequestServerLimits {
   allowedPeers?: readonly string[];
   /** File mode set on a unix socket path once listening, e.g. 0o660. Default: left as created. */
   socketMode?: number;
+  /**
+   * Read connections through one shared 64 KiB read buffer into small slabs instead of node's
+   * fresh buffer per read (socket-reads.ts); false reads through 'data' events. Default true.
+   */
+  sharedReadBuffer?: boolean;
 }
 
 /** Server-level codes besides the connection's. */
@@ -34,6 +39,7 @@ export abstract class SingleRequestServer<R extends SingleRequest> extends Serve
   readonly limits: SingleRequestLimits;
   readonly errorCodes: SingleRequestServerErrorCodes;
   readonly protocol: string;
+  readonly sharedReadBuffer: boolean;
   /** The protocol's response head, for answers the server makes itself (413, 500, 503). */
   abstract readonly headFormat: 'cgi' | 'http';
   readonly #allowlist: PeerAllowlist | undefined;
@@ -42,8 +48,11 @@ export abstract class SingleRequestServer<R extends SingleRequest> extends Serve
 
   constructor(options: SingleRequestServerOptions, protocol: string, errorCodes: SingleRequestServerErrorCodes) {
     // allowHalfOpen: a web server may half-close after its request and still read the answer.
-    super({ allowHalfOpen: true });
+    // pauseOnConnect: reading starts once the connection is set up (startReading), so that it can
+    // go through the shared read buffer; a refused peer is never read.
+    super({ allowHalfOpen: true, pauseOnConnect: true });
     this.protocol = protocol;
+    this.sharedReadBuffer = options.sharedReadBuffer !== false;
     this.errorCodes = errorCodes;
     this.limits = resolveServerLimits(options, `${protocol} server`);
     this.maxConnections = this.limits.maxConnections;
