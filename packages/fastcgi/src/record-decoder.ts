@@ -93,7 +93,8 @@ export class RecordDecoder {
   /** Bytes pushed before the current chunk. */
   #base = 0;
   /** Header bytes of a header that straddles chunks. */
-  readonly #hdr = Buffer.alloc(HEADER_LENGTH);
+  /** Made when a header first straddles chunks (rare): a connection costs no buffer of its own. */
+  #hdr: Buffer | null = null;
   #hdrFill = 0;
   /** Absolute offset of the current record's header. */
   #recordOffset = 0;
@@ -115,8 +116,8 @@ export class RecordDecoder {
   readonly #solo: PairStreamParser;
   /** Request id whose stream `#solo` is parsing, or -1 when it is free. */
   #soloId = -1;
-  /** Further PARAMS streams in progress (multiplexed requests), by request id. */
-  readonly #openParams = new Map<number, PairStreamParser>();
+  /** Further PARAMS streams in progress (multiplexed requests), by request id; made on first use. */
+  #openParams: Map<number, PairStreamParser> | null = null;
 
   constructor(handler: RecordDecoderHandler, options: RecordDecoderOptions = {}) {
     this.#h = handler;
@@ -143,7 +144,7 @@ export class RecordDecoder {
 
   /** Request ids whose PARAMS stream has started but not ended. */
   get openParamsStreams(): number {
-    return this.#openParams.size + (this.#soloId >= 0 ? 1 : 0);
+    return (this.#openParams?.size ?? 0) + (this.#soloId >= 0 ? 1 : 0);
   }
 
   /** Decodes the next chunk of the byte stream. */
@@ -160,12 +161,13 @@ export class RecordDecoder {
           } else {
             if (this.#hdrFill === 0) this.#recordOffset = this.#base + pos;
             const take = Math.min(HEADER_LENGTH - this.#hdrFill, len - pos);
-            chunk.copy(this.#hdr, this.#hdrFill, pos, pos + take);
+            const hdr = (this.#hdr ??= Buffer.allocUnsafe(HEADER_LENGTH));
+            chunk.copy(hdr, this.#hdrFill, pos, pos + take);
             this.#hdrFill += take;
             pos += take;
             if (this.#hdrFill === HEADER_LENGTH) {
               this.#hdrFill = 0;
-              this.#onHeader(this.#hdr, 0);
+              this.#onHeader(hdr, 0);
             }
           }
           break;
@@ -305,7 +307,7 @@ export class RecordDecoder {
   }
 
   #onParamsHeader(requestId: number, contentLength: number, offset: number): void {
-    let parser = requestId === this.#soloId ? this.#solo : this.#openParams.size > 0 ? this.#openParams.get(requestId) : undefined;
+    let parser = requestId === this.#soloId ? this.#solo : this.#openParams !== null && this.#openParams.size > 0 ? this.#openParams.get(requestId) : undefined;
     if (parser === undefined) {
       if (this.openParamsStreams >= this.#limits.maxOpenParamsStreams) {
         return this.#fail(
@@ -323,7 +325,7 @@ export class RecordDecoder {
         this.#soloId = requestId;
       } else {
         parser = new PairStreamParser(this.#limits, requestId, contentLength);
-        this.#openParams.set(requestId, parser);
+        (this.#openParams ??= new Map()).set(requestId, parser);
       }
     }
     if (contentLength === 0) {
@@ -337,7 +339,7 @@ export class RecordDecoder {
         this.#soloId = -1;
         parser.release();
       } else {
-        this.#openParams.delete(requestId);
+        this.#openParams?.delete(requestId);
       }
       this.#afterContent();
       this.#h.onParams?.(requestId, params);
@@ -426,7 +428,7 @@ export class RecordDecoder {
   #fail(err: GatewayError): void {
     if (this.#state === S_DEAD) return;
     this.#state = S_DEAD;
-    this.#openParams.clear();
+    this.#openParams?.clear();
     this.#soloId = -1;
     this.#solo.release();
     this.#params = null;

@@ -30,7 +30,13 @@ export interface ConnectionHost {
   connectionError(err: GatewayError, socket: Socket): void;
   /** A request failed after it started (body too large, handler timeout). */
   requestError(err: GatewayError, request: FastCgiRequest): void;
+  /** The connection's socket closed: the server forgets it. Called once. */
+  connectionClosed(connection: FastCgiConnection): void;
 }
+
+/** The connection a socket belongs to, so that one listener function serves every socket. */
+const kConnection = Symbol('gw.fastcgiConnection');
+type ConnectionSocket = Socket & { [kConnection]: FastCgiConnection };
 
 /**
  * One connection from a web server: decodes its records, runs its requests (several at once when
@@ -57,8 +63,8 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   #idleWanted = false;
   /** Requests begun in the current chunk whose PARAMS may still be incomplete after it. */
   readonly #awaitingParams: FastCgiRequest[] = [];
-  /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE): no drain or completion to report. */
-  readonly #management: OutputLane = { laneQueue: null, laneQueuedBytes: 0, laneDrained() {}, finalWritten() {} };
+  /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE), made on the first one. */
+  #management: OutputLane | null = null;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket;
@@ -66,11 +72,13 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     this.output = new OutputQueue(socket, host.limits.outputHighWaterMark);
     this.#decoder = new RecordDecoder(this, host.decoderOptions);
     socket.setNoDelay(true);
-    socket.on('end', () => this.#onPeerEnd());
-    socket.on('close', () => this.#onClose());
+    // Module-level listeners with a back-reference on the socket: no closures per connection.
+    (socket as ConnectionSocket)[kConnection] = this;
+    socket.on('end', onSocketEnd);
+    socket.on('close', onSocketClose);
     // EPIPE / ECONNRESET after the peer went away are normal here (nginx may close right after
     // the empty STDOUT): they end the connection, never the process.
-    socket.on('error', () => {});
+    socket.on('error', ignoreSocketError);
     this.#armIdleTimer();
     // Last: reading starts (the server accepted it paused) once every listener is in place.
     startReading(socket, (chunk) => this.#onSocketData(chunk), host.sharedReadBuffer);
@@ -249,7 +257,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
       if (value !== undefined) reply.push([names.name(i), value]);
     }
     const buf = encodeGetValuesResult(reply);
-    this.output.write(this.#management, [buf], buf.length);
+    this.output.write(this.#managementLane(), [buf], buf.length);
   }
 
   onUnknownRecord(header: RecordHeader): void {
@@ -257,7 +265,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     // are ignored (the spec says nothing; ignoring keeps the connection usable).
     if (header.requestId !== 0) return;
     const buf = encodeUnknownType(header.type);
-    this.output.write(this.#management, [buf], buf.length);
+    this.output.write(this.#managementLane(), [buf], buf.length);
   }
 
   onError(err: GatewayError): void {
@@ -344,6 +352,22 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
       this.#active--;
     }
     if (this.#active === 0) this.#halfClose();
+  }
+
+  /** The socket's 'close': everything ends, and the server forgets the connection. */
+  socketClosed(): void {
+    this.#onClose();
+    this.#host.connectionClosed(this);
+  }
+
+  /** The peer's FIN (the socket's 'end'). */
+  peerEnded(): void {
+    this.#onPeerEnd();
+  }
+
+  #managementLane(): OutputLane {
+    // Management replies report no drain or completion to anyone.
+    return (this.#management ??= { laneQueue: null, laneQueuedBytes: 0, laneDrained() {}, finalWritten() {} });
   }
 
   #onClose(): void {
@@ -440,3 +464,13 @@ function addRoleParam(params: ParamList, role: number): void {
   const pair = ROLE_PAIRS[role];
   if (pair !== undefined) params.addView(pair, 0, 9, 9, pair.length - 9);
 }
+
+function onSocketEnd(this: ConnectionSocket): void {
+  this[kConnection].peerEnded();
+}
+
+function onSocketClose(this: ConnectionSocket): void {
+  this[kConnection].socketClosed();
+}
+
+function ignoreSocketError(): void {}

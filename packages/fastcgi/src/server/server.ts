@@ -116,6 +116,10 @@ export class FastCgiServer extends Server implements ConnectionHost {
     if (this.listenerCount('requestError') > 0) this.emit('requestError', err, request);
   }
 
+  connectionClosed(connection: FastCgiConnection): void {
+    this.#connections.delete(connection);
+  }
+
   /**
    * Stops accepting connections; open connections finish their requests and close. Like
    * `net.Server#close`, the callback runs once every connection has closed.
@@ -137,9 +141,7 @@ export class FastCgiServer extends Server implements ConnectionHost {
       socket.destroy();
       return;
     }
-    const conn = new FastCgiConnection(socket, this);
-    this.#connections.add(conn);
-    socket.once('close', () => this.#connections.delete(conn));
+    this.#connections.add(new FastCgiConnection(socket, this));
   }
 
   #applySocketMode(): void {
