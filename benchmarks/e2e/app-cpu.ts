@@ -8,7 +8,9 @@
  *
  * Usage (in benchmarks/): `node --import tsx e2e/app-cpu.ts [hello|64k] [--apps=gw,http,bare,gw-data] [--icount]`
  * (`gw-data`: the gw app with `sharedReadBuffer: false`, reading through 'data' events.)
- * Knobs: E2E_ROUNDS (5), E2E_SECONDS (5), E2E_CONNECTIONS_LOAD (50).
+ * Knobs: E2E_ROUNDS (5), E2E_SECONDS (5), E2E_CONNECTIONS_LOAD (50), E2E_REQUESTS_PER_CONNECTION
+ * (unset: connections live for the whole run; 5 ≈ what nginx's upstream keepalive pool does under
+ * the throughput benchmark, which opens ~200 upstream connections per 1000 requests).
  *
  * `--icount` counts instead of timing: each app runs under valgrind's cachegrind (no cache
  * simulation) twice, serving ICOUNT_FEW (2000) and then ICOUNT_MANY (12000) requests, and
@@ -145,7 +147,9 @@ async function instructions(app: string, script: string, socket: string, count: 
 }
 
 async function drive(protocol: string, socket: string, secs: number, request: Buffer): Promise<{ requests: number; errors: number }> {
-  const child = start('driver', process.execPath, [join(clientsDir, 'raw-driver.mjs'), protocol, socket, String(connections), String(secs)], { env: appEnvironment({ RAW_REQUEST_HEX: request.toString('hex') }) });
+  const child = start('driver', process.execPath, [join(clientsDir, 'raw-driver.mjs'), protocol, socket, String(connections), String(secs)], {
+    env: appEnvironment({ RAW_REQUEST_HEX: request.toString('hex'), RAW_REQUESTS_PER_CONNECTION: process.env.E2E_REQUESTS_PER_CONNECTION ?? '' }),
+  });
   const code = await child.exited;
   if (code !== 0) throw new Error(`driver exited ${code}: ${child.stderrLines.join('\n')}`);
   return JSON.parse(child.stdoutLines[0] as string) as { requests: number; errors: number };
