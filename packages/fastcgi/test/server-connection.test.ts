@@ -259,6 +259,31 @@ describe('FastCGI server: roles and body rules', () => {
   });
 });
 
+describe('FastCGI server: the web server closing a kept-alive connection', () => {
+  it('closes its side at once after the peer FIN, with no close timeout left running', async () => {
+    const s = await startServer((req) => {
+      reply(req, 'kept');
+      return undefined;
+    }, { closeTimeout: 60_000 });
+    server = s.server;
+    const peer = new Peer(s.port);
+    peer.send(...request(1, true));
+    await peer.until(() => peer.ended(1));
+    const connections = () => new Promise<number>((resolve, reject) => s.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    expect(await connections()).toBe(1);
+    const started = Date.now();
+    peer.socket.end(); // how nginx drops an idle upstream connection
+    await peer.closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await connections()).toBe(0);
+    // Well under closeTimeout: the close did not wait for the timer.
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Nothing keeps the event loop busy for this connection: close() completes promptly.
+    await new Promise((resolve) => s.server.close(resolve));
+    server = undefined;
+  });
+});
+
 describe('FastCGI server: timeouts', () => {
   it('closes a connection whose PARAMS stall (slowloris) with FCGI_ERR_PARAMS_TIMEOUT', async () => {
     const s = await startServer(() => undefined, { paramsTimeout: 100 });

@@ -329,6 +329,12 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     this.#halfClosed = true;
     this.#cancelIdleTimer();
     this.socket.resume();
+    // The peer already sent its FIN (the usual way a web server drops an idle connection): once
+    // our end is flushed node closes the socket itself (both sides ended), no timer needed.
+    if (this.#peerEnded) {
+      this.socket.end();
+      return;
+    }
     // The close timeout starts once our output is flushed, so a large response to a slow reader
     // is not cut short; from then on the peer has closeTimeout ms to close its side.
     this.socket.end(() => {
