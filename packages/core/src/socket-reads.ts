@@ -16,7 +16,7 @@
  *    hold them.
  * 2. The socket's handle (`socket._handle`, a libuv stream wrap) has `useUserBuffer(buf)`, which
  *    `onread` sockets get at creation: reads land in `buf`.
- * 'data' listeners, if any, are called with each chunk just before `onChunk`.
+ * 'data' listeners, if any, are called with each chunk just before `onChunk` (see deliver()).
  * With both set, node's own `pause()` / `resume()` stop and restart reading (they check
  * `socket[kBuffer]`), 'end' still follows the peer's FIN, and closing, half-closing, timeouts and
  * the server's connection count are node's, untouched.
@@ -101,13 +101,7 @@ export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, s
     return 'data';
   }
   const buffer = (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
-  const onRead: ReadCallback = (nread, into) => {
-    const chunk = slab.copy(into, nread);
-    // Reads through the shared buffer emit no 'data' of their own; code that listens anyway (a
-    // wire tap, a debugging hook) still sees every chunk, first, as it would have with 'data'.
-    if (socket.listenerCount('data') > 0) socket.emit('data', chunk);
-    onChunk(chunk);
-  };
+  const onRead: ReadCallback = (nread, into) => deliver(socket, into, nread, onChunk);
   internal[f.buffer] = buffer;
   internal[f.callback] = onRead;
   (handle.useUserBuffer as (buffer: Uint8Array) => void).call(handle, buffer);
@@ -115,7 +109,18 @@ export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, s
   return 'shared-buffer';
 }
 
-/** The `onread` option of `net.connect()` (documented) that {@link sharedReadOptions} builds. */
+/**
+ * One read from the shared buffer: copied into a slab, then to 'data' listeners if any (reads
+ * through the shared buffer emit no 'data' of their own; code that listens anyway, a wire tap or
+ * a debugging hook, still sees every chunk, first, as with 'data' events), then to `onChunk`.
+ */
+function deliver(socket: Socket | undefined, into: Buffer, nread: number, onChunk: (chunk: Buffer) => void): undefined {
+  const chunk = slab.copy(into, nread);
+  if (socket !== undefined && socket.listenerCount('data') > 0) socket.emit('data', chunk);
+  onChunk(chunk);
+}
+
+/** The `onread` option of `net.connect()` (documented) that {@link sharedReadOption} builds. */
 export interface SharedReadOption {
   buffer: Buffer;
   /** Always true: reading is paused with `socket.pause()`, never by the callback's result. */
@@ -123,7 +128,7 @@ export interface SharedReadOption {
 }
 
 /**
- * For sockets gw opens itself (clients): `net.connect({ ...target, onread: sharedReadOption(socket => …) })`
+ * For sockets gw opens itself (clients): `net.connect({ ...target, onread: sharedReadOption(() => socket, onChunk) })`
  * reads through the same shared buffer and slabs as {@link startReading}, with node's documented
  * `onread` option; each read reaches `onChunk` as a slab copy (and first any 'data' listeners).
  * `socket()` returns the socket once it exists (the option is built before connect() returns it).
@@ -132,10 +137,7 @@ export function sharedReadOption(socket: () => Socket | undefined, onChunk: (chu
   return {
     buffer: (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)),
     callback: (nread, into) => {
-      const chunk = slab.copy(into, nread);
-      const s = socket();
-      if (s !== undefined && s.listenerCount('data') > 0) s.emit('data', chunk);
-      onChunk(chunk);
+      deliver(socket(), into, nread, onChunk);
       return true;
     },
   };
