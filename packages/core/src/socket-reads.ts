@@ -24,7 +24,7 @@
  * The shared buffer is safe to share between all connections: node delivers one read at a time on
  * the main thread and the callback copies the bytes out (read-slab.ts) before anything else runs.
  */
-import { Socket, type SocketConstructorOpts } from 'node:net';
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from 'node:net';
 import { ReadSlab } from './read-slab.js';
 
 /** How a connection's bytes arrive: through the shared buffer, or node's 'data' events. */
@@ -120,24 +120,18 @@ function deliver(socket: Socket | undefined, into: Buffer, nread: number, onChun
   onChunk(chunk);
 }
 
-/** The `onread` option of `net.connect()` (documented) that {@link sharedReadOption} builds. */
-export interface SharedReadOption {
-  buffer: Buffer;
-  /** Always true: reading is paused with `socket.pause()`, never by the callback's result. */
-  callback: (nread: number, buffer: Buffer) => boolean;
-}
-
 /**
  * For sockets gw opens itself (clients): `net.connect({ ...target, onread: sharedReadOption(() => socket, onChunk) })`
  * reads through the same shared buffer and slabs as {@link startReading}, with node's documented
  * `onread` option; each read reaches `onChunk` as a slab copy (and first any 'data' listeners).
  * `socket()` returns the socket once it exists (the option is built before connect() returns it).
  */
-export function sharedReadOption(socket: () => Socket | undefined, onChunk: (chunk: Buffer) => void): SharedReadOption {
+export function sharedReadOption(socket: () => Socket | undefined, onChunk: (chunk: Buffer) => void): OnReadOpts {
   return {
     buffer: (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)),
+    // Always true: reading is paused with `socket.pause()`, never by the callback's result.
     callback: (nread, into) => {
-      deliver(socket(), into, nread, onChunk);
+      deliver(socket(), into as Buffer, nread, onChunk);
       return true;
     },
   };
