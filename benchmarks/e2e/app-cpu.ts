@@ -18,6 +18,7 @@
  * start-up and JIT warm-up cancelled out. Slow (a minute or two per app) but independent of the
  * machine's load, which CPU time on this shared box is not. Instructions are not time (cache
  * misses, syscalls and GC pauses weigh differently) — read them as a steady second opinion.
+ * ICOUNT_OUT_DIR=dir keeps cachegrind's per-function files there (`<app>-<requests>.cg`).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -132,12 +133,15 @@ async function timed(scripts: Record<string, string>): Promise<void> {
 /** Instructions the app executed in its whole life (cachegrind's I refs) when serving `count` requests. */
 async function instructions(app: string, script: string, socket: string, count: number): Promise<number> {
   rmSync(socket, { force: true });
-  const child = start(`${app} (cachegrind)`, 'valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, script, socket], { env: appEnvironment(appEnv(app)) });
+  // ICOUNT_OUT_DIR keeps the per-function counts (cg_diff few many | cg_annotate shows where
+  // the instructions per request go: GC, runtime, libuv by name; JIT-compiled JS as unknown code).
+  const outFile = process.env.ICOUNT_OUT_DIR ? join(process.env.ICOUNT_OUT_DIR, `${app}-${count}.cg`) : '/dev/null';
+  const child = start(`${app} (cachegrind)`, 'valgrind', ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile}`, process.execPath, script, socket], { env: appEnvironment(appEnv(app)) });
   await waitForLine(child, (l) => l === 'listening', 120_000);
   const protocol = app === 'http' ? 'http' : 'fastcgi';
   const request = protocol === 'http' ? httpRequestBytes() : fastcgiRequest();
   const driver = start('driver', process.execPath, [join(clientsDir, 'raw-driver.mjs'), protocol, socket, '10', '600'], {
-    env: appEnvironment({ RAW_REQUEST_HEX: request.toString('hex'), RAW_MAX_REQUESTS: String(count) }),
+    env: appEnvironment({ RAW_REQUEST_HEX: request.toString('hex'), RAW_MAX_REQUESTS: String(count), RAW_REQUESTS_PER_CONNECTION: process.env.E2E_REQUESTS_PER_CONNECTION ?? '' }),
   });
   if ((await driver.exited) !== 0) throw new Error(`driver failed: ${driver.stderrLines.join('\n')}`);
   await stop(child, 'SIGTERM', 60_000);

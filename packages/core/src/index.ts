@@ -25,7 +25,7 @@ export { isValidStatus, MAX_STATUS, MIN_STATUS, reasonPhrase } from './status-co
 export { NULL_EXCHANGE, type RequestExchange, type RequestSink } from './exchange.js';
 export { PeerAllowlist } from './peer-allowlist.js';
 export { ReadSlab } from './read-slab.js';
-export { type ReadPath, sharedReadOption, startReading } from './socket-reads.js';
+export { type ChunkListener, type ReadPath, sharedReadOption, startReading } from './socket-reads.js';
 export { type CannedStatus, cannedResponse } from './single-request/canned-response.js';
 export { type ResponseChannel, SingleRequest } from './single-request/single-request.js';
 export { SingleRequestConnection, type SingleRequestErrorCodes, type SingleRequestHost } from './single-request/single-request-connection.js';

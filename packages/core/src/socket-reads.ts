@@ -72,9 +72,17 @@ function onreadFields(): OnreadFields | null {
   return fields;
 }
 
+/** What {@link startReading} calls with each chunk; `this` is the socket the chunk came from. */
+export type ChunkListener = (this: Socket, chunk: Buffer) => void;
+
+/** The listener of a socket that reads through the shared buffer (see startReading). */
+const kChunkListener = Symbol('gw.chunkListener');
+
 /**
  * Starts reading an accepted socket; each read reaches `onChunk` as a Buffer that stays valid
- * (a view of a read slab, or node's own Buffer). Through the shared buffer when the socket was
+ * (a view of a read slab, or node's own Buffer), with the socket as `this` — so that one
+ * module-level function can serve every connection (the connection reached through a field of
+ * the socket) instead of a closure per connection. Through the shared buffer when the socket was
  * accepted paused (`pauseOnConnect`) and this node keeps `onread` as expected; otherwise — a socket
  * already reading, one handed to the server's 'connection' event by other code, a stream without a
  * libuv handle — through 'data' events. Either way the socket is resumed, and `pause()` /
@@ -82,7 +90,7 @@ function onreadFields(): OnreadFields | null {
  *
  * @param sharedBuffer false to always use 'data' events
  */
-export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, sharedBuffer = true): ReadPath {
+export function startReading(socket: Socket, onChunk: ChunkListener, sharedBuffer = true): ReadPath {
   const internal = socket as InternalSocket;
   const handle = internal._handle;
   const f = sharedBuffer ? onreadFields() : null;
@@ -101,12 +109,17 @@ export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, s
     return 'data';
   }
   const buffer = (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES));
-  const onRead: ReadCallback = (nread, into) => deliver(socket, into, nread, onChunk);
+  internal[kChunkListener] = onChunk;
   internal[f.buffer] = buffer;
-  internal[f.callback] = onRead;
+  // node calls it as a method of the socket: `socket[kBufferCb](nread, buffer)`.
+  internal[f.callback] = onSharedRead;
   (handle.useUserBuffer as (buffer: Uint8Array) => void).call(handle, buffer);
   socket.resume();
   return 'shared-buffer';
+}
+
+function onSharedRead(this: InternalSocket, nread: number, into: Buffer): undefined {
+  deliver(this, into, nread, this[kChunkListener] as ChunkListener);
 }
 
 /**
@@ -114,10 +127,10 @@ export function startReading(socket: Socket, onChunk: (chunk: Buffer) => void, s
  * through the shared buffer emit no 'data' of their own; code that listens anyway, a wire tap or
  * a debugging hook, still sees every chunk, first, as with 'data' events), then to `onChunk`.
  */
-function deliver(socket: Socket | undefined, into: Buffer, nread: number, onChunk: (chunk: Buffer) => void): undefined {
+function deliver(socket: Socket, into: Buffer, nread: number, onChunk: ChunkListener): undefined {
   const chunk = slab.copy(into, nread);
-  if (socket !== undefined && socket.listenerCount('data') > 0) socket.emit('data', chunk);
-  onChunk(chunk);
+  if (socket.listenerCount('data') > 0) socket.emit('data', chunk);
+  onChunk.call(socket, chunk);
 }
 
 /**
@@ -131,7 +144,8 @@ export function sharedReadOption(socket: () => Socket | undefined, onChunk: (chu
     buffer: (readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)),
     // Always true: reading is paused with `socket.pause()`, never by the callback's result.
     callback: (nread, into) => {
-      deliver(socket(), into as Buffer, nread, onChunk);
+      // Reads only happen once connect() has returned the socket.
+      deliver(socket() as Socket, into as Buffer, nread, onChunk);
       return true;
     },
   };

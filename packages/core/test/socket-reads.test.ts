@@ -194,6 +194,37 @@ describe('startReading through the shared read buffer', () => {
   });
 });
 
+describe('startReading: the listener', () => {
+  it.each([
+    [true, 'shared-buffer'],
+    [false, 'data'],
+  ])('is called with its socket as `this` (sharedBuffer %s: %s), so one function can serve every connection', async (sharedBuffer, path) => {
+    const seen: { self: unknown; text: string }[] = [];
+    // One module-level-style function for every connection: no closure per socket.
+    function onChunk(this: Socket, chunk: Buffer): void {
+      seen.push({ self: this, text: chunk.toString() });
+    }
+    const accepted: Socket[] = [];
+    const server = createServer({ pauseOnConnect: true }, (socket) => {
+      acceptedSockets.push(socket);
+      accepted.push(socket);
+      expect(startReading(socket, onChunk, sharedBuffer)).toBe(path);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const first = await client(port);
+    const second = await client(port);
+    first.write('first');
+    await until(() => seen.length === 1);
+    second.write('second');
+    await until(() => seen.length === 2);
+    expect(seen.map((s) => s.text)).toEqual(['first', 'second']);
+    expect(seen[0]?.self).toBe(accepted[0]);
+    expect(seen[1]?.self).toBe(accepted[1]);
+  });
+});
+
 describe("startReading through 'data' events", () => {
   it('is used for a socket that is already reading (server without pauseOnConnect)', async () => {
     const { port, accepted } = await listen({ pauseOnConnect: false });

@@ -34,6 +34,7 @@ export {
   type RecordDecoderHandler,
   type RecordDecoderOptions,
   type RecordHeader,
+  ResolvedRecordDecoderOptions,
 } from './record-decoder.js';
 export {
   encodeAbortRequest,

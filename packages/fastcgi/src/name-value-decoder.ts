@@ -47,7 +47,15 @@ export class PairStreamParser {
   constructor(limits: PairLimits, requestId: number, sizeHint = 0) {
     this.#limits = limits;
     this.#requestId = requestId;
-    this.#params = new ParamList(pairsFor(sizeHint));
+    this.#params = sizeHint === IDLE ? null : new ParamList(pairsFor(sizeHint));
+  }
+
+  /**
+   * A parser with no stream yet, as after {@link release}: `begin` starts the first. For a
+   * decoder that keeps one parser for stream after stream (no list made only to be dropped).
+   */
+  static idle(limits: PairLimits): PairStreamParser {
+    return new PairStreamParser(limits, 0, IDLE);
   }
 
   /**
@@ -267,6 +275,9 @@ export class PairStreamParser {
  * average 30–40 bytes a pair (the codec benchmark's request: 1160 bytes, 31 pairs); a little
  * spare avoids a growth step, and a short guess only costs one.
  */
+/** The size hint that makes the constructor start idle (see PairStreamParser.idle). */
+const IDLE = -1;
+
 function pairsFor(bytes: number): number {
   return bytes > 0 ? (bytes >> 5) + 4 : 0;
 }

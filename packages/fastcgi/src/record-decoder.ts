@@ -74,6 +74,19 @@ const S_BODY = 3; // content of a discrete record: gathered whole, then decoded
 const S_PADDING = 4; // padding: skipped
 const S_DEAD = 5; // after an error
 
+/** RecordDecoderOptions validated and defaulted, to share between decoders (immutable). */
+export class ResolvedRecordDecoderOptions {
+  readonly limits: Limits<LimitName>;
+  readonly lenientVersion: boolean;
+
+  /** @throws InvalidArgumentError `GW_ERR_INVALID_OPTION` for a limit out of range */
+  constructor(options: RecordDecoderOptions) {
+    this.limits = Object.freeze(resolveLimits(RECORD_DECODER_LIMITS, options, 'RecordDecoder'));
+    this.lenientVersion = options.lenientVersion === true;
+    Object.freeze(this);
+  }
+}
+
 /**
  * Streaming FastCGI record decoder (spec §3): chunks in, handler callbacks out; no sockets, timers
  * or events. Produces the same callbacks however the input is chunked. Zero-copy: stream content
@@ -119,12 +132,21 @@ export class RecordDecoder {
   /** Further PARAMS streams in progress (multiplexed requests), by request id; made on first use. */
   #openParams: Map<number, PairStreamParser> | null = null;
 
-  constructor(handler: RecordDecoderHandler, options: RecordDecoderOptions = {}) {
+  /**
+   * @param options limits and switches, or {@link RecordDecoder.resolveOptions}' result when many
+   *   decoders share them (a server's connections): resolved once instead of per decoder.
+   */
+  constructor(handler: RecordDecoderHandler, options: RecordDecoderOptions | ResolvedRecordDecoderOptions = {}) {
     this.#h = handler;
-    this.#limits = resolveLimits(RECORD_DECODER_LIMITS, options, 'RecordDecoder');
-    this.#lenientVersion = options.lenientVersion === true;
-    this.#solo = new PairStreamParser(this.#limits, 0);
-    this.#solo.release();
+    const resolved = options instanceof ResolvedRecordDecoderOptions ? options : RecordDecoder.resolveOptions(options);
+    this.#limits = resolved.limits;
+    this.#lenientVersion = resolved.lenientVersion;
+    this.#solo = PairStreamParser.idle(this.#limits);
+  }
+
+  /** Validates and defaults `options` once, for decoders that share them. */
+  static resolveOptions(options: RecordDecoderOptions): ResolvedRecordDecoderOptions {
+    return new ResolvedRecordDecoderOptions(options);
   }
 
   /** True once an error was reported; later input is ignored. */

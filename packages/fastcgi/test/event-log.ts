@@ -1,5 +1,5 @@
 import type { GatewayError, ParamList } from '@gw/core';
-import { RecordDecoder, type RecordDecoderOptions, type RecordHeader } from '../src/index.js';
+import { RecordDecoder, type RecordDecoderOptions, type RecordHeader, type ResolvedRecordDecoderOptions } from '../src/index.js';
 
 /** Decoder events in a comparable form; stream pieces of one run are merged per record. */
 export type Event =
@@ -25,7 +25,7 @@ export interface Decoded {
 }
 
 /** Feeds the chunks to a fresh decoder and records its events, merging adjacent stream pieces. */
-export function decode(chunks: readonly Buffer[], options?: RecordDecoderOptions, withRecords = true): Decoded {
+export function decode(chunks: readonly Buffer[], options?: RecordDecoderOptions | ResolvedRecordDecoderOptions, withRecords = true): Decoded {
   const events: Event[] = [];
   const pieces: Buffer[] = [];
   let error: GatewayError | undefined;

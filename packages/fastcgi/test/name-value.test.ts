@@ -1,6 +1,6 @@
 import { ByteBuilder, bytewise, everySplit, fcgiPair, fcgiRecord, isolate } from '@gw/test-utils';
 import { describe, expect, it } from 'vitest';
-import { RecordType } from '../src/index.js';
+import { PairStreamParser, RecordDecoder, RecordType } from '../src/index.js';
 import { decode } from './event-log.js';
 
 const T = RecordType;
@@ -133,6 +133,30 @@ describe('name-value limits', () => {
     const { error } = decode([bytes], { maxOpenParamsStreams: 1 });
     expect(error?.code).toBe('FCGI_ERR_TOO_MANY_PARAMS_STREAMS');
     expect(error?.requestId).toBe(2);
+  });
+
+  it('shares options resolved once between decoders (limits and lenientVersion alike)', () => {
+    const resolved = RecordDecoder.resolveOptions({ maxParamsPairs: 2, lenientVersion: true });
+    expect(Object.isFrozen(resolved) && Object.isFrozen(resolved.limits)).toBe(true);
+    for (let i = 0; i < 2; i++) expect(paramsOf(paramsStream(pairs), resolved).error?.code).toBe('FCGI_ERR_TOO_MANY_PARAMS');
+    const version2 = Buffer.from(fcgiRecord(T.BEGIN_REQUEST, 1, Buffer.from([0, 1, 0, 0, 0, 0, 0, 0])));
+    version2[0] = 2;
+    expect(decode([version2], resolved).error).toBeUndefined();
+    expect(decode([version2], RecordDecoder.resolveOptions({})).error?.code).toBe('FCGI_ERR_UNSUPPORTED_VERSION');
+    expect(() => RecordDecoder.resolveOptions({ maxParamsBytes: -1 })).toThrowError(expect.objectContaining({ code: 'GW_ERR_INVALID_OPTION' }));
+  });
+
+  it('an idle pair parser holds no list until begin() starts a stream', () => {
+    const parser = PairStreamParser.idle({ maxParamsBytes: 1000, maxParamsPairs: 10, maxNameLength: 100, maxValueLength: 100 });
+    expect(parser.params.length).toBe(0);
+    expect(parser.params).not.toBe(parser.params); // a fresh empty list each read, as after release()
+    parser.begin(7);
+    expect(parser.feed(pairs, 0, pairs.length, 0, true)).toBeUndefined();
+    expect(parser.params.toArray()).toEqual([
+      ['AAAA', '1111'],
+      ['BBBB', '2222'],
+      ['CCCC', '3333'],
+    ]);
   });
 
   it('rejects invalid limit options with GW_ERR_INVALID_OPTION', () => {

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ParamList } from '@gw/core';
 import { fcgiPair, fcgiRecord } from '@gw/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBeginRequest, encodeGetValues, encodeParams, encodeStream, encodeStreamEnd, ProtocolStatus, RecordType, Role } from '../src/index.js';
-import type { FastCgiServer } from '../src/server/index.js';
+import { RecordDecoder } from '../src/record-decoder.js';
+import { createServer, type FastCgiServer } from '../src/server/index.js';
 import { Peer, reply, startServer } from './server-harness.js';
 
 const T = RecordType;
@@ -297,6 +303,37 @@ describe('FastCGI server: timeouts', () => {
     expect(errors).toEqual(['FCGI_ERR_PARAMS_TIMEOUT']);
   });
 
+  it('arms the PARAMS deadline of each stalled request on its own connection only', async () => {
+    const s = await startServer((req, params) => {
+      reply(req, `served ${params.get('REQUEST_URI')}`);
+      return undefined;
+    }, { paramsTimeout: 150 });
+    server = s.server;
+    const errors: string[] = [];
+    server.on('clientError', (err) => errors.push(err.code));
+    const uri = (path: string): [string, string][] => [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', path]];
+    const stalled = new Peer(s.port);
+    const late = new Peer(s.port);
+    const whole = new Peer(s.port);
+    // Two connections begin a request whose PARAMS are incomplete after the chunk; one finishes
+    // them before the deadline, the other never does. A third sends whole requests meanwhile.
+    stalled.send(encodeBeginRequest(1, Role.RESPONDER, true), encodeParams(1, uri('/stalled'), { terminate: false }));
+    late.send(encodeBeginRequest(1, Role.RESPONDER, true), encodeParams(1, uri('/late'), { terminate: false }));
+    whole.send(...request(1, true, uri('/whole')));
+    await new Promise((r) => setTimeout(r, 50));
+    late.send(encodeParams(1, [], { terminate: true }), encodeStreamEnd(T.STDIN, 1));
+    whole.send(...request(2, true, uri('/again')));
+    await stalled.closed;
+    await late.until(() => late.ended(1));
+    await whole.until(() => whole.ended(1) && whole.ended(2));
+    expect(errors).toEqual(['FCGI_ERR_PARAMS_TIMEOUT']);
+    expect(late.answers.get(1)?.stdout.toString()).toContain('served /late');
+    expect(whole.answers.get(2)?.stdout.toString()).toContain('served /again');
+    // The connections that completed their PARAMS outlive the deadline.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(late.socket.destroyed || whole.socket.destroyed).toBe(false);
+  });
+
   it('closes an idle kept-alive connection after keepAliveTimeout, not while a request runs', async () => {
     let finish: (() => void) | undefined;
     const s = await startServer((req, params) => {
@@ -314,5 +351,58 @@ describe('FastCGI server: timeouts', () => {
     const started = Date.now();
     await peer.closed;
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('FastCGI server: output', () => {
+  it("listens for 'drain' only once output has had to wait, and then once", async () => {
+    // A unix socket: its small kernel buffers make a 4 MiB response wait for a reader that stops.
+    const dir = mkdtempSync(join(tmpdir(), 'gw-drain-'));
+    const big = Buffer.alloc(4 * 1024 * 1024, 'x');
+    const s = createServer({
+      handleRequest: (req) => {
+        reply(req, (req.params as ParamList).get('REQUEST_URI') === '/big' ? big : 'small');
+        return { pushBody: () => true, endBody: () => {}, drain: () => {}, abort: () => {} };
+      },
+    });
+    server = s;
+    const sockets: Socket[] = [];
+    s.on('connection', (socket: Socket) => sockets.push(socket));
+    await new Promise<void>((r) => s.listen(join(dir, 'app.sock'), r));
+    const web = connect(join(dir, 'app.sock'));
+    let stdoutBytes = 0;
+    const ended = new Set<number>();
+    const decoder = new RecordDecoder({
+      onStream: (_id, _type, chunk) => {
+        stdoutBytes += chunk.length;
+      },
+      onEndRequest: (id) => ended.add(id),
+    });
+    web.on('data', (chunk) => decoder.push(chunk));
+    const until = async (predicate: () => boolean) => {
+      for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(predicate()).toBe(true);
+    };
+    const get = (id: number, path: string) => Buffer.concat(request(id, true, [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', path]]));
+    try {
+      web.write(get(1, '/small'));
+      await until(() => ended.has(1));
+      const appSide = sockets[0] as Socket;
+      expect(appSide.listenerCount('drain')).toBe(0);
+      for (const id of [2, 3]) {
+        // The web server stops reading: the app's socket fills and its output has to wait.
+        web.pause();
+        const before = stdoutBytes;
+        web.write(get(id, '/big'));
+        await until(() => appSide.writableNeedDrain);
+        expect(appSide.listenerCount('drain')).toBe(1);
+        web.resume();
+        await until(() => ended.has(id));
+        expect(stdoutBytes - before).toBeGreaterThan(big.length);
+      }
+    } finally {
+      web.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

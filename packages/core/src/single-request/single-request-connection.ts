@@ -110,12 +110,16 @@ export abstract class SingleRequestConnection<R extends SingleRequest> implement
     socket.on('close', SingleRequestConnection.#socketGone);
     this.#inputTimer = startTimer(host.limits.headersTimeout, SingleRequestConnection.#headTimeout, this);
     // Last: the server accepted the socket paused; reading starts once every listener is in place.
-    startReading(socket, (chunk) => this.#onData(chunk), host.sharedReadBuffer);
+    startReading(socket, SingleRequestConnection.#socketData, host.sharedReadBuffer);
   }
 
   // One function each for every socket (`this` is the socket): no closures per connection.
   static #socketEnd(this: ConnectionSocket): void {
     this[kConnection].#onPeerEnd();
+  }
+
+  static #socketData(this: Socket, chunk: Buffer): void {
+    (this as ConnectionSocket)[kConnection].#onData(chunk);
   }
 
   static #socketGone(this: ConnectionSocket): void {

@@ -43,6 +43,9 @@ export interface ConnectionHost {
  */
 const CLOSE_AFTER_END_WINDOW_MS = 50;
 
+/** The decoder's defaults, resolved once for every connection. */
+const DECODER_OPTIONS = RecordDecoder.resolveOptions({});
+
 /** See #reuseCheckpoint: php-fpm's recycling FIN follows its END_REQUEST within about a millisecond. */
 const REUSE_GUARD_MS = 2;
 
@@ -115,7 +118,7 @@ export class ClientConnection implements RecordDecoderHandler, ExchangeOwner {
     this.#host = host;
     this.multiplex = multiplex;
     this.capacity = multiplex ? capacity : 1;
-    this.#decoder = new RecordDecoder(this);
+    this.#decoder = new RecordDecoder(this, DECODER_OPTIONS);
     this.#writer = new SocketWriter(socket);
     // Reads arrive through receive(): the pool opens the socket with the shared read buffer.
     socket.on('end', () => this.#onPeerEnd());

@@ -42,17 +42,18 @@ export interface OutputLane {
 export class OutputQueue {
   readonly #socket: Socket;
   readonly #laneHighWaterMark: number;
-  /** Lanes with queued output, in round-robin order. */
-  readonly #busy: OutputLane[] = [];
+  /** Lanes with queued output, in round-robin order; made when output first has to wait. */
+  #busy: OutputLane[] | null = null;
   #next = 0;
   /** Lanes whose last write returned false and that wait for laneDrained; made on first use. */
   #waiting: Set<OutputLane> | null = null;
   #closed = false;
+  /** The 'drain' listener is added the first time output has to wait (most connections never do). */
+  #listening = false;
 
   constructor(socket: Socket, laneHighWaterMark: number) {
     this.#socket = socket;
     this.#laneHighWaterMark = laneHighWaterMark;
-    socket.on('drain', () => this.#flush());
   }
 
   /** Retires a lane (request finished or aborted); output still queued is dropped. */
@@ -60,9 +61,10 @@ export class OutputQueue {
     this.#waiting?.delete(lane);
     const queue = lane.laneQueue;
     if (queue === null || queue.length === 0) return;
-    const i = this.#busy.indexOf(lane);
+    const busy = this.#busy as OutputLane[];
+    const i = busy.indexOf(lane);
     if (i >= 0) {
-      this.#busy.splice(i, 1);
+      busy.splice(i, 1);
       if (this.#next > i) this.#next--;
     }
     const dropped = queue.splice(0);
@@ -74,7 +76,7 @@ export class OutputQueue {
   destroy(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const lane of [...this.#busy]) this.close(lane);
+    if (this.#busy !== null) for (const lane of [...this.#busy]) this.close(lane);
     this.#waiting?.clear();
   }
 
@@ -99,12 +101,15 @@ export class OutputQueue {
       this.#writeNow(bufs);
       settle(lane, final, cb);
       if (!this.#socket.writableNeedDrain) return true;
+      this.#listen();
       (this.#waiting ??= new Set()).add(lane);
       return false;
     }
+    // Queued output always waits for a 'drain' (listening already, unless this is the first time).
+    this.#listen();
     (lane.laneQueue ??= []).push({ bufs, bytes, final, cb });
     lane.laneQueuedBytes += bytes;
-    if (lane.laneQueue.length === 1) this.#busy.push(lane);
+    if (lane.laneQueue.length === 1) (this.#busy ??= []).push(lane);
     if (lane.laneQueuedBytes >= this.#laneHighWaterMark || this.#socket.writableNeedDrain) {
       (this.#waiting ??= new Set()).add(lane);
       return false;
@@ -124,16 +129,24 @@ export class OutputQueue {
     socket.uncork();
   }
 
+  /** Adds the 'drain' listener once: before the socket can emit the 'drain' we wait for. */
+  #listen(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    this.#socket.on('drain', () => this.#flush());
+  }
+
   /** On 'drain': serve lanes round-robin until the socket is full again or every lane is empty. */
   #flush(): void {
-    while (!this.#closed && this.#busy.length > 0 && !this.#socket.writableNeedDrain) {
-      if (this.#next >= this.#busy.length) this.#next = 0;
-      const lane = this.#busy[this.#next] as OutputLane;
+    const busy = this.#busy;
+    while (!this.#closed && busy !== null && busy.length > 0 && !this.#socket.writableNeedDrain) {
+      if (this.#next >= busy.length) this.#next = 0;
+      const lane = busy[this.#next] as OutputLane;
       const queue = lane.laneQueue as Pending[];
       const piece = queue.shift() as Pending;
       lane.laneQueuedBytes -= piece.bytes;
       this.#writeNow(piece.bufs);
-      if (queue.length === 0) this.#busy.splice(this.#next, 1);
+      if (queue.length === 0) busy.splice(this.#next, 1);
       else this.#next++;
       settle(lane, piece.final, piece.cb);
     }

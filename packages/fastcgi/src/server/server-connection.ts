@@ -3,7 +3,7 @@ import { cannedResponse, type GatewayError, LimitError, type ParamList, Protocol
 import { FLAG_KEEP_CONN, ManagementVariable, ProtocolStatus, RecordType, Role, recordTypeName } from '../constants.js';
 import { FastCgiErrorCode, FastCgiServerErrorCode as Code } from '../error-codes.js';
 import { encodeGetValuesResult } from '../name-value-encoder.js';
-import { RecordDecoder, type RecordDecoderHandler, type RecordDecoderOptions, type RecordHeader } from '../record-decoder.js';
+import { RecordDecoder, type RecordDecoderHandler, type RecordHeader, type ResolvedRecordDecoderOptions } from '../record-decoder.js';
 import { encodeUnknownType } from '../record-encoder.js';
 import type { RequestExchange } from '@gw/core';
 import { type OutputLane, OutputQueue } from './output-queue.js';
@@ -14,7 +14,7 @@ import { RequestTable } from '../request-table.js';
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly limits: ServerLimits;
-  readonly decoderOptions: RecordDecoderOptions;
+  readonly decoderOptions: ResolvedRecordDecoderOptions;
   /** Serve several requests at once on one connection (and say so in GET_VALUES). */
   readonly multiplex: boolean;
   /** Roles the application accepts. */
@@ -33,6 +33,13 @@ export interface ConnectionHost {
   /** The connection's socket closed: the server forgets it. Called once. */
   connectionClosed(connection: FastCgiConnection): void;
 }
+
+/**
+ * Requests begun in the chunk being decoded whose PARAMS may still be incomplete after it, for
+ * every connection: a chunk is decoded synchronously, and the list is empty again after it, so
+ * one array serves all connections instead of one per connection.
+ */
+const awaitingParams: FastCgiRequest[] = [];
 
 /** The connection a socket belongs to, so that one listener function serves every socket. */
 const kConnection = Symbol('gw.fastcgiConnection');
@@ -61,8 +68,6 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
   /** One idle timer per connection, re-armed with refresh() (no allocation per request). */
   #idleTimer: NodeJS.Timeout | null = null;
   #idleWanted = false;
-  /** Requests begun in the current chunk whose PARAMS may still be incomplete after it. */
-  readonly #awaitingParams: FastCgiRequest[] = [];
   /** Lane for management replies (GET_VALUES_RESULT, UNKNOWN_TYPE), made on the first one. */
   #management: OutputLane | null = null;
 
@@ -81,7 +86,7 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     socket.on('error', ignoreSocketError);
     this.#armIdleTimer();
     // Last: reading starts (the server accepted it paused) once every listener is in place.
-    startReading(socket, (chunk) => this.#onSocketData(chunk), host.sharedReadBuffer);
+    startReading(socket, onSocketChunk, host.sharedReadBuffer);
   }
 
   /** Requests in progress. */
@@ -129,22 +134,33 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     if (!this.#host.roles.has(role)) return request.finishNow(ProtocolStatus.UNKNOWN_ROLE);
     // The PARAMS timer (slowloris guard) is armed only if PARAMS is still incomplete once this
     // chunk is decoded: web servers send BEGIN and PARAMS together, so usually no timer is made.
-    this.#awaitingParams.push(request);
+    awaitingParams.push(request);
   }
 
-  #onSocketData(chunk: Buffer): void {
-    this.#decoder.push(chunk);
-    const waiting = this.#awaitingParams;
-    if (waiting.length === 0) return;
+  /** A chunk read from the socket (see onSocketChunk). */
+  receive(chunk: Buffer): void {
+    // Requests that BEGIN_REQUEST starts while this chunk is decoded are pushed after `mark`
+    // (a nested receive() of another connection, if a handler ever caused one, pops its own).
+    const mark = awaitingParams.length;
+    try {
+      this.#decoder.push(chunk);
+    } finally {
+      if (awaitingParams.length > mark) this.#armParamsTimers(mark);
+    }
+  }
+
+  /** The PARAMS deadline (slowloris guard) for requests begun in this chunk and not started yet. */
+  #armParamsTimers(mark: number): void {
     const ms = this.#host.limits.paramsTimeout;
-    for (const request of waiting) {
+    for (let i = mark; i < awaitingParams.length; i++) {
+      const request = awaitingParams[i] as FastCgiRequest;
       if (request.started || request.done) continue;
       const requestId = request.requestId;
       request.setTimer(ms, () =>
         this.#protocolError(new ProtocolError(Code.PARAMS_TIMEOUT, `PARAMS of request ${requestId} not complete after ${ms} ms`, { requestId })),
       );
     }
-    waiting.length = 0;
+    awaitingParams.length = mark;
   }
 
   onParams(requestId: number, params: ParamList): void {
@@ -469,6 +485,10 @@ const ROLE_PAIRS: Record<number, Buffer> = {
 function addRoleParam(params: ParamList, role: number): void {
   const pair = ROLE_PAIRS[role];
   if (pair !== undefined) params.addView(pair, 0, 9, 9, pair.length - 9);
+}
+
+function onSocketChunk(this: Socket, chunk: Buffer): void {
+  (this as ConnectionSocket)[kConnection].receive(chunk);
 }
 
 function onSocketEnd(this: ConnectionSocket): void {

@@ -4,7 +4,7 @@ import { type GatewayError, type ParamList, PeerAllowlist, ProtocolError, type R
 import { createServerDispatcher, type Dispatcher, type NodeRequestListener, type ServerHandlerOptions } from '@gw/node-http';
 import { Role } from '../constants.js';
 import { FastCgiServerErrorCode as Code } from '../error-codes.js';
-import type { RecordDecoderOptions } from '../record-decoder.js';
+import { RecordDecoder, type ResolvedRecordDecoderOptions } from '../record-decoder.js';
 import { type ConnectionHost, FastCgiConnection } from './server-connection.js';
 import { type FastCgiServerLimits, resolveServerLimits, type ServerLimits } from './server-options.js';
 import type { FastCgiRequest } from './server-request.js';
@@ -52,7 +52,7 @@ const ROLE_NUMBERS: Record<RoleName, number> = { responder: Role.RESPONDER, auth
  */
 export class FastCgiServer extends Server implements ConnectionHost {
   readonly limits: ServerLimits;
-  readonly decoderOptions: RecordDecoderOptions;
+  readonly decoderOptions: ResolvedRecordDecoderOptions;
   readonly multiplex: boolean;
   readonly roles: ReadonlySet<number>;
   readonly sharedReadBuffer: boolean;
@@ -72,14 +72,15 @@ export class FastCgiServer extends Server implements ConnectionHost {
     // can read through the shared buffer; a refused peer is never read at all.
     super({ allowHalfOpen: true, pauseOnConnect: true });
     this.limits = resolveServerLimits(options);
-    this.decoderOptions = {
+    // Resolved once: every connection's decoder shares them.
+    this.decoderOptions = RecordDecoder.resolveOptions({
       maxParamsBytes: options.maxParamsBytes,
       maxParamsPairs: options.maxParamsPairs,
       maxNameLength: options.maxNameLength,
       maxValueLength: options.maxValueLength,
       maxOpenParamsStreams: options.maxOpenParamsStreams ?? this.limits.maxRequestsPerConnection,
       lenientVersion: options.lenientVersion,
-    };
+    });
     this.multiplex = options.multiplex !== false;
     this.sharedReadBuffer = options.sharedReadBuffer !== false;
     this.roles = new Set((options.roles ?? ['responder', 'authorizer', 'filter']).map((r) => ROLE_NUMBERS[r]));
