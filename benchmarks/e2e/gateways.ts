@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { appsDir, repoRoot } from './lib/build.js';
-import { freePort, type Nginx, type NginxSite, startApp, startNginx, stopNginx } from './lib/nginx.js';
+import { freePort, type Nginx, type NginxSite, startApp, startNginx, stopNginx, UPSTREAM_KEEPALIVE } from './lib/nginx.js';
 import { adoptPid, type Child, childPids, cpuTimes, releasePid, sleep, start, stop } from './lib/processes.js';
 import { type Bound, formatRange, formatRatio, median, verdict } from './lib/stats.js';
 import { runWrk, type WrkOptions, wrkArgs } from './lib/wrk.js';
@@ -411,7 +411,7 @@ export function gatewaysReport(result: GatewayResult): string {
       "App CPU is utime + stime over the wrk run ÷ requests, of the one Node process for the gw and node:http upstreams, summed over the cluster primary and both workers for gw uwsgi (2 processes), and over the master and both workers for uWSGI; nginx CPU is its one worker's.",
     '',
     `uWSGI: \`uwsgi --plugin python3 --uwsgi-socket SOCK --chmod-socket=666 --wsgi-file e2e/apps/wsgi_hello.py --processes ${UWSGI_PROCESSES} --master --disable-logging\`, version ${result.uwsgiVersion}. ` +
-      'gw FastCGI and node:http keep upstream connections (`keepalive 32`, as in the throughput scenario); SCGI and uwsgi have no keep-alive, so nginx opens one unix-socket connection per request to gw SCGI, gw uwsgi and uWSGI alike. ' +
+      `gw FastCGI and node:http keep upstream connections (\`keepalive ${UPSTREAM_KEEPALIVE}\`, as in the throughput scenario); SCGI and uwsgi have no keep-alive, so nginx opens one unix-socket connection per request to gw SCGI, gw uwsgi and uWSGI alike. ` +
       `**The gw servers are one Node process (one core at most), except gw uwsgi (2 processes): the same app under node:cluster with \`SCHED_NONE\` (GW_WORKERS=2 in e2e/apps/gw-uwsgi-app.mjs), both workers accepting on the shared socket as uWSGI's do; uWSGI has ${UWSGI_PROCESSES} worker processes.** The machine's cores are shared with nginx and wrk: req/s compares the setups as the issue asks, app CPU/req compares per-core efficiency.`,
     '',
   ];

@@ -20,7 +20,7 @@ import { appsDir, benchmarksDir, buildGwApp, repoRoot } from './lib/build.js';
 import { summariseProfile } from './lib/cpu-profile.js';
 import { readGcTrace } from './lib/gc-trace.js';
 import { summariseHeapProfile } from './lib/heap-profile.js';
-import { freePort, type Nginx, startApp, startNginx, stopNginx } from './lib/nginx.js';
+import { freePort, type Nginx, startApp, startNginx, stopNginx, UPSTREAM_KEEPALIVE } from './lib/nginx.js';
 import { type Child, cpuSeconds, stop, stopAll, stopChildrenOnExit } from './lib/processes.js';
 import { allocationSections, cpuSections, type RunFacts } from './profile-report.js';
 import { verify } from './throughput.js';
@@ -71,12 +71,14 @@ try {
   const cpu0 = cpuSeconds(app.pid);
   const wrk = await runWrk(url, { seconds });
   const appCpuUs = ((cpuSeconds(app.pid) - cpu0) * 1e6) / wrk.requests;
-  await stop(app);
+  // Writing a sampling heap profile of a few hundred thousand requests takes longer than the
+  // default 5 s grace before SIGKILL.
+  await stop(app, 'SIGTERM', 120_000);
 
   const facts: RunFacts = {
     title: `${mode === 'cpu' ? 'CPU profile' : mode === 'alloc' ? 'Allocation profile' : 'Allocations that survived a scavenge'} of the ${APP_LABELS[appName]} behind nginx, /${body}, ${started.toISOString().slice(0, 10)}`,
     command: `node ${process.execArgv.join(' ')} ${relative(benchmarksDir, process.argv[1] ?? 'e2e/profile.ts')}${args.map((a) => ` ${a}`).join('')}`,
-    load: `\`wrk ${wrkArgs(`…/${body}`, { seconds }).join(' ')}\` through nginx (one worker, ${appName === 'http' ? 'proxy_pass with HTTP/1.1 keepalive' : 'fastcgi_keep_conn on'}, keepalive 32) after a ${warmupSeconds} s warm-up; the profile covers the app's whole life: start-up (a few ms), warm-up and measured run`,
+    load: `\`wrk ${wrkArgs(`…/${body}`, { seconds }).join(' ')}\` through nginx (one worker, ${appName === 'http' ? 'proxy_pass with HTTP/1.1 keepalive' : 'fastcgi_keep_conn on'}, keepalive ${UPSTREAM_KEEPALIVE}) after a ${warmupSeconds} s warm-up; the profile covers the app's whole life: start-up (a few ms), warm-up and measured run`,
     app: `${bundle ? "the gw bundle (esbuild from the packages' sources, source map)" : relative(benchmarksDir, script)} run with \`node ${nodeArgs.map((a) => (a.startsWith('/') ? relative(benchmarksDir, a) : a)).join(' ')}\`; node ${process.version}, nproc ${os.cpus().length}, load average before ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}, after ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}`,
     wrk,
     appCpuUs,

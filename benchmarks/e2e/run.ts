@@ -7,14 +7,16 @@
  * [--only=throughput,idle,upload,gateways]`; `gateways` (nginx → gw SCGI / uwsgi / FastCGI, node:http
  * and uWSGI, which must be installed) runs only when named and, alone, writes
  * `results/e2e-gateways-<date>.md`. Knobs (environment): E2E_ROUNDS (3), E2E_SECONDS (10),
- * E2E_WARMUP_SECONDS (2), E2E_CONNECTIONS (10000), E2E_UPLOAD_MIB (1024), E2E_KEEP_TMP (unset:
- * the temp prefix is removed at the end).
+ * E2E_WARMUP_SECONDS (2), E2E_CONNECTIONS (10000), E2E_UPLOAD_MIB (1024), E2E_UPSTREAM_KEEPALIVE
+ * (32: nginx's `keepalive` per upstream, see lib/nginx.ts), E2E_KEEP_TMP (unset: the temp prefix is
+ * removed at the end).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { benchmarksDir, buildGwApp } from './lib/build.js';
+import { UPSTREAM_KEEPALIVE } from './lib/nginx.js';
 import { stopAll, stopChildrenOnExit } from './lib/processes.js';
 import { idleReport, runIdleConnections } from './idle-connections.js';
 import { runSlowUpload, uploadReport } from './slow-upload.js';
@@ -95,7 +97,7 @@ try {
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 const gitDirty = shell('git', ['-C', benchmarksDir, 'status', '--porcelain', '--', '../packages/core', '../packages/fastcgi', '../packages/node-http', '../packages/scgi', '../packages/uwsgi']);
 const command = `node ${process.execArgv.join(' ')} ${relative(benchmarksDir, process.argv[1] ?? 'e2e/run.ts')}${args.map((a) => ` ${a}`).join('')}`;
-const knobs = Object.entries({ E2E_ROUNDS: settings.rounds, E2E_SECONDS: settings.seconds, E2E_WARMUP_SECONDS: settings.warmupSeconds, E2E_CONNECTIONS: settings.connections, E2E_UPLOAD_MIB: settings.uploadMib })
+const knobs = Object.entries({ E2E_ROUNDS: settings.rounds, E2E_SECONDS: settings.seconds, E2E_WARMUP_SECONDS: settings.warmupSeconds, E2E_CONNECTIONS: settings.connections, E2E_UPLOAD_MIB: settings.uploadMib, E2E_UPSTREAM_KEEPALIVE: UPSTREAM_KEEPALIVE })
   .map(([k, v]) => `${k}=${v}`)
   .join(' ');
 const environment = [

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { appsDir } from './lib/build.js';
-import { freePort, type Nginx, type NginxSite, startApp, startNginx, stopNginx } from './lib/nginx.js';
+import { freePort, type Nginx, type NginxSite, startApp, startNginx, stopNginx, UPSTREAM_KEEPALIVE } from './lib/nginx.js';
 import { type Child, cpuSeconds, cpuTimes, stop } from './lib/processes.js';
 import { type Bound, formatRange, formatRatio, median, verdict } from './lib/stats.js';
 import { runWrk, type WrkOptions, type WrkResult, wrkArgs } from './lib/wrk.js';
@@ -198,8 +198,10 @@ export function throughputReport(result: ThroughputResult): string {
   lines.push(
     '### Upstream connections',
     '',
-    'Connections each app accepted over the whole run (warm-up included) per 1000 requests it served. With 50 wrk connections and `keepalive 32`, ' +
-      'nginx closes an upstream connection whenever more than 32 are idle and opens a new one when it needs more than are idle: the kept-alive upstreams pay a connection setup now and then, node-fastcgi (keep_conn off) one per request.',
+    'Connections each app accepted over the whole run (warm-up included) per 1000 requests it served. ' +
+      (UPSTREAM_KEEPALIVE < 50
+        ? `With 50 wrk connections and \`keepalive ${UPSTREAM_KEEPALIVE}\`, nginx closes an upstream connection whenever more than ${UPSTREAM_KEEPALIVE} are idle and opens a new one when it needs more than are idle: the kept-alive upstreams pay a connection setup now and then, node-fastcgi (keep_conn off) one per request.`
+        : `With \`keepalive ${UPSTREAM_KEEPALIVE}\` (at least wrk's 50 connections) nginx keeps every upstream connection it opens: the kept-alive upstreams pay no connection set-up after the first few, node-fastcgi (keep_conn off) one per request.`),
     '',
     '| upstream | connections | requests | per 1k requests |',
     '| --- | ---: | ---: | ---: |',

@@ -17,7 +17,7 @@ export interface NginxSite {
   socket: string;
   /** `fastcgi`, `http` (proxy_pass), `scgi` (scgi_pass) or `uwsgi` (uwsgi_pass). */
   kind: 'fastcgi' | 'http' | 'scgi' | 'uwsgi';
-  /** Keep upstream connections open (`keepalive 32` + fastcgi_keep_conn / HTTP/1.1 without Connection). */
+  /** Keep upstream connections open (`keepalive N` + fastcgi_keep_conn / HTTP/1.1 without Connection). */
   keepalive: boolean;
   /** Extra directives for the location (e.g. fastcgi_request_buffering off). */
   extra?: string[];
@@ -104,10 +104,18 @@ function gatewayLocation(kind: 'scgi' | 'uwsgi', id: string): string[] {
   ];
 }
 
+/**
+ * Idle upstream connections nginx keeps per worker (`keepalive N`): E2E_UPSTREAM_KEEPALIVE, default
+ * 32. Below wrk's 50 connections nginx closes and reopens upstream connections all the time (about
+ * one per 5 requests), so each upstream pays a connection set-up now and then; 64 or more keeps
+ * every upstream connection for the whole run.
+ */
+export const UPSTREAM_KEEPALIVE = Number(process.env.E2E_UPSTREAM_KEEPALIVE ?? 32);
+
 function siteConfig(site: NginxSite): string {
   const upstream = [`  upstream ${site.id} {`, `    server unix:${site.socket};`];
   // keepalive_timeout above any pause between rounds, so a round never starts on dead connections.
-  if (site.keepalive) upstream.push('    keepalive 32;', '    keepalive_timeout 600s;');
+  if (site.keepalive) upstream.push(`    keepalive ${UPSTREAM_KEEPALIVE};`, '    keepalive_timeout 600s;');
   upstream.push('  }');
   const location: string[] = [];
   if (site.kind === 'fastcgi') {

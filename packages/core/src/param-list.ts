@@ -68,6 +68,15 @@ export class ParamList {
     this.#pairs = capacity > 0 ? new Array(Math.min(capacity, MAX_PREALLOCATED_PAIRS) * PAIR_SLOTS) : [];
   }
 
+  /**
+   * Sizes the pair table for `pairs` pairs at once, if no pair was added yet (a decoder that can
+   * count a stream's pairs before adding them); otherwise does nothing. The table still grows if
+   * more pairs come.
+   */
+  reserve(pairs: number): void {
+    if (this.#count === 0 && pairs > 0) this.#pairs = new Array(Math.min(pairs, MAX_PREALLOCATED_PAIRS) * PAIR_SLOTS);
+  }
+
   /** Builds a list from string pairs (bytes are latin1 of each character) or byte pairs. */
   static from(pairs: Iterable<readonly [string | Uint8Array, string | Uint8Array]>): ParamList {
     const list = new ParamList();

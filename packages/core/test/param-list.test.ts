@@ -22,6 +22,23 @@ describe('ParamList', () => {
     expect(list.byteLength).toBe(5);
   });
 
+  it('reserve() sizes an empty list up front and is ignored once pairs exist; the list grows past it', () => {
+    const bytes = Buffer.from('AxBbCcDd', 'latin1');
+    const list = new ParamList();
+    list.reserve(2);
+    for (let i = 0; i < 4; i++) list.addView(bytes, i * 2, 1, i * 2 + 1, 1); // two more than reserved
+    list.reserve(100); // after the first pair: no effect on what the list holds
+    list.addView(bytes, 0, 1, 1, 1);
+    expect(list.toArray()).toEqual([
+      ['A', 'x'],
+      ['B', 'b'],
+      ['C', 'c'],
+      ['D', 'd'],
+      ['A', 'x'],
+    ]);
+    expect(list.get('A')).toBe('x');
+  });
+
   it('preserves arbitrary bytes through latin1 strings', () => {
     const bytes = Buffer.from([0x00, 0x80, 0xff, 0xc3, 0xa9]);
     const list = ParamList.from([[Buffer.from('N'), bytes]]);

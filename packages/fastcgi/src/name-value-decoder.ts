@@ -39,15 +39,19 @@ export class PairStreamParser {
   #pendingNameLength = 0;
   /** Stream position of the current segment's first byte. */
   #segBase = 0;
+  /** Bytes the stream is expected to hold (see the constructor), for sizing its pair table. */
+  #sizeHint = 0;
 
   /**
    * @param sizeHint bytes the stream is expected to hold (the first record's content length):
-   *   sizes the ParamList's pair table once. Default 0: the table grows as pairs arrive.
+   *   with the pairs counted in the first segment, sizes the ParamList's pair table once.
+   *   Default 0: sized from the first segment alone.
    */
   constructor(limits: PairLimits, requestId: number, sizeHint = 0) {
     this.#limits = limits;
     this.#requestId = requestId;
-    this.#params = sizeHint === IDLE ? null : new ParamList(pairsFor(sizeHint));
+    this.#params = sizeHint === IDLE ? null : new ParamList();
+    this.#sizeHint = Math.max(0, sizeHint);
   }
 
   /**
@@ -78,7 +82,8 @@ export class PairStreamParser {
    * the constructor's (limits stay).
    */
   begin(requestId: number, sizeHint = 0): void {
-    this.#params = new ParamList(pairsFor(sizeHint));
+    this.#params = new ParamList();
+    this.#sizeHint = Math.max(0, sizeHint);
     this.#requestId = requestId;
     this.bytes = 0;
     this.#prefixFill = 0;
@@ -130,6 +135,9 @@ export class PairStreamParser {
     const params = this.#params;
     // A caller bug, not bad input: there is no stream to add pairs to.
     if (params === null) throw new Error('PairStreamParser.feed after release() without begin()');
+    // The stream's first bytes: size the pair table from the pairs they hold (one pass over the
+    // length prefixes), so that it is allocated once at its final size instead of grown.
+    if (segBase + start === 0 && p === start) params.reserve(pairsIn(seg, p, end, this.#sizeHint));
     let pairsLeft = l.maxParamsPairs - params.length;
     while (p < end) {
       // Spec §3.4: the high bit of a length's first byte selects the 4-byte form.
@@ -270,16 +278,33 @@ export class PairStreamParser {
   }
 }
 
-/**
- * Pair-table size for a stream of `bytes` bytes. nginx's fastcgi_params plus browser headers
- * average 30–40 bytes a pair (the codec benchmark's request: 1160 bytes, 31 pairs); a little
- * spare avoids a growth step, and a short guess only costs one.
- */
 /** The size hint that makes the constructor start idle (see PairStreamParser.idle). */
 const IDLE = -1;
 
-function pairsFor(bytes: number): number {
-  return bytes > 0 ? (bytes >> 5) + 4 : 0;
+/**
+ * Pairs a stream will hold, from its first segment `seg[p, end)`: the pairs that start there,
+ * scaled up when the stream is expected to be longer than the segment (`streamBytes`: the first
+ * record's length, when the segment is only part of it), plus a little spare. A guess that falls
+ * short only costs the table a growth step.
+ */
+function pairsIn(seg: Buffer, start: number, end: number, streamBytes: number): number {
+  let pairs = 0;
+  let p = start;
+  while (p < end) {
+    pairs++;
+    const b0 = seg[p] as number;
+    const nameWidth = b0 < 0x80 ? 1 : 4;
+    if (p + nameWidth >= end) break;
+    const b1 = seg[p + nameWidth] as number;
+    const valueWidth = b1 < 0x80 ? 1 : 4;
+    if (p + nameWidth + valueWidth > end) break;
+    p += nameWidth + valueWidth + (nameWidth === 1 ? b0 : readLength4(seg, p)) + (valueWidth === 1 ? b1 : readLength4(seg, p + nameWidth));
+  }
+  const seen = end - start;
+  if (streamBytes <= seen) return pairs;
+  // Pairs in the rest of the stream at this segment's density (+2 spare), but no more than one
+  // per 16 bytes: a first segment of a few bytes says little, and the table must stay small.
+  return Math.min(Math.ceil((pairs * streamBytes) / seen) + 2, (streamBytes >> 4) + 4);
 }
 
 /** A 4-byte length (spec §3.4): 31 bits big-endian, the top bit being the width marker. */
