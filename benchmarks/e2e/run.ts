@@ -8,7 +8,8 @@
  * and uWSGI, which must be installed) runs only when named and, alone, writes
  * `results/e2e-gateways-<date>.md`. Knobs (environment): E2E_ROUNDS (3), E2E_SECONDS (10),
  * E2E_WARMUP_SECONDS (2), E2E_CONNECTIONS (10000), E2E_UPLOAD_MIB (1024), E2E_UPSTREAM_KEEPALIVE
- * (32: nginx's `keepalive` per upstream, see lib/nginx.ts), E2E_KEEP_TMP (unset: the temp prefix is
+ * (32: nginx's `keepalive` per upstream, see lib/nginx.ts), E2E_RUN_WARMUP_SECONDS (0: seconds of load
+ * right before each measured throughput run, see throughput.ts), E2E_KEEP_TMP (unset: the temp prefix is
  * removed at the end).
  */
 import { spawnSync } from 'node:child_process';
@@ -53,6 +54,7 @@ const settings = {
   rounds: positive('E2E_ROUNDS', 3),
   seconds: positive('E2E_SECONDS', 10),
   warmupSeconds: positive('E2E_WARMUP_SECONDS', 2),
+  runWarmupSeconds: Number(process.env.E2E_RUN_WARMUP_SECONDS ?? 0),
   connections: positive('E2E_CONNECTIONS', 10_000),
   uploadMib: positive('E2E_UPLOAD_MIB', 1024),
 };
@@ -75,6 +77,7 @@ try {
       rounds: settings.rounds,
       wrk: { threads: 1, connections: 50, seconds: settings.seconds },
       warmupSeconds: settings.warmupSeconds,
+      runWarmupSeconds: settings.runWarmupSeconds,
     });
     sections.push(throughputReport(result));
   }
@@ -97,7 +100,7 @@ try {
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 const gitDirty = shell('git', ['-C', benchmarksDir, 'status', '--porcelain', '--', '../packages/core', '../packages/fastcgi', '../packages/node-http', '../packages/scgi', '../packages/uwsgi']);
 const command = `node ${process.execArgv.join(' ')} ${relative(benchmarksDir, process.argv[1] ?? 'e2e/run.ts')}${args.map((a) => ` ${a}`).join('')}`;
-const knobs = Object.entries({ E2E_ROUNDS: settings.rounds, E2E_SECONDS: settings.seconds, E2E_WARMUP_SECONDS: settings.warmupSeconds, E2E_CONNECTIONS: settings.connections, E2E_UPLOAD_MIB: settings.uploadMib, E2E_UPSTREAM_KEEPALIVE: UPSTREAM_KEEPALIVE })
+const knobs = Object.entries({ E2E_ROUNDS: settings.rounds, E2E_SECONDS: settings.seconds, E2E_WARMUP_SECONDS: settings.warmupSeconds, E2E_RUN_WARMUP_SECONDS: settings.runWarmupSeconds, E2E_CONNECTIONS: settings.connections, E2E_UPLOAD_MIB: settings.uploadMib, E2E_UPSTREAM_KEEPALIVE: UPSTREAM_KEEPALIVE })
   .map(([k, v]) => `${k}=${v}`)
   .join(' ');
 const environment = [

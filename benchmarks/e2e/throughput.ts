@@ -51,6 +51,13 @@ export interface ThroughputSettings {
   rounds: number;
   wrk: WrkOptions;
   warmupSeconds: number;
+  /**
+   * Seconds of load right before each measured run (0: none). Each upstream sits idle while the
+   * others are measured, and V8 shrinks an idle process's young generation; it grows it back only
+   * as objects survive scavenges, so an app whose requests leave little behind (gw) scavenges more
+   * often for a while after each pause. A warm-up before each run measures the steady state.
+   */
+  runWarmupSeconds: number;
 }
 
 export interface ThroughputResult {
@@ -117,6 +124,7 @@ export async function runThroughput(dir: string, gwBundle: string, settings: Thr
     for (let r = 0; r < settings.rounds; r++) {
       for (const [b, body] of BODIES.entries()) {
         for (const u of UPSTREAMS) {
+          if (settings.runWarmupSeconds > 0) served[u.key] += (await runWrk(url(u.key, body.path), { ...settings.wrk, seconds: settings.runWarmupSeconds })).requests;
           const s = await measureOne(url(u.key, body.path), pid(u.key), nginx.workerPid, settings.wrk);
           (samples[b] as Record<UpstreamKey, Sample[]>)[u.key].push(s);
           served[u.key] += s.requests;
@@ -174,7 +182,7 @@ export function throughputReport(result: ThroughputResult): string {
   const lines: string[] = [
     `## Throughput and CPU per request: nginx → upstream, \`wrk ${wrkArgs('URL', settings.wrk).join(' ')}\``,
     '',
-    `${settings.rounds} interleaved rounds (round r runs every upstream once, in the order ${UPSTREAMS.map((u) => u.label).join(', ')}; hello world then 64 KiB), after a ${settings.warmupSeconds} s warm-up of each. ` +
+    `${settings.rounds} interleaved rounds (round r runs every upstream once, in the order ${UPSTREAMS.map((u) => u.label).join(', ')}; hello world then 64 KiB), after a ${settings.warmupSeconds} s warm-up of each${settings.runWarmupSeconds > 0 ? `, and each measured run right after ${settings.runWarmupSeconds} s of the same load (E2E_RUN_WARMUP_SECONDS)` : ''}. ` +
       'Figures are medians over rounds with the min – max spread; `÷ node:http` is the median of the per-round ratios (same round, seconds apart). ' +
       'App CPU is the app process\'s utime + stime (all threads: GC and libuv included) over the wrk run ÷ requests; nginx CPU is its one worker\'s.',
     '',

@@ -9,7 +9,7 @@ export {
   ProtocolError,
 } from './errors.js';
 export { type LimitSpec, type LimitSpecs, type Limits, resolveLimits } from './limits.js';
-export { ParamList } from './param-list.js';
+export { type NameMatcher, ParamList } from './param-list.js';
 export { CgiErrorCode } from './response-head-errors.js';
 export {
   type DecodedResponseHead,

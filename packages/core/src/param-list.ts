@@ -25,6 +25,12 @@ interface MoreSegments {
   firstPairs: number[];
 }
 
+/** Classifies a name from its bytes (see {@link ParamList.matchName}). */
+export interface NameMatcher<T> {
+  /** What the name `bytes[start, start + length)` (latin1) is; must not keep `bytes`. */
+  matchBytes(bytes: Uint8Array, start: number, length: number): T;
+}
+
 /** Numbers per pair in the pair table: nameStart, nameLength, valueStart, valueLength. */
 const PAIR_SLOTS = 4;
 /** The pair table is never preallocated beyond this many pairs (a hint is only a hint). */
@@ -172,14 +178,54 @@ export class ParamList {
     return this.lastIndexOf(name) >= 0;
   }
 
-  /** Index of the last pair named `name`, or -1. Compares lengths first so most pairs cost no string. */
+  /**
+   * Index of the last pair named `name`, or -1. Compares lengths first, then the name's bytes
+   * where they lie: no string is made for any pair.
+   */
   lastIndexOf(name: string): number {
     const len = name.length;
     const pairs = this.#pairs;
     for (let i = this.#count - 1; i >= 0; i--) {
-      if (pairs[i * PAIR_SLOTS + 1] === len && this.name(i) === name) return i;
+      if (pairs[i * PAIR_SLOTS + 1] === len && this.nameIs(i, name)) return i;
     }
     return -1;
+  }
+
+  /** Byte length of the name of pair i. */
+  nameLength(i: number): number {
+    return this.#pairs[this.#offset(i) + 1] as number;
+  }
+
+  /** True when the name of pair i is `name` (compared byte by byte as latin1; makes no string). */
+  nameIs(i: number, name: string): boolean {
+    const o = this.#offset(i);
+    const len = this.#pairs[o + 1] as number;
+    if (len !== name.length) return false;
+    const cached = this.#names?.[i];
+    if (cached !== undefined) return cached === name;
+    const buf = this.#segBuf(this.#segOf(i));
+    const start = this.#pairs[o] as number;
+    for (let k = 0; k < len; k++) if (buf[start + k] !== name.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** True when the name of pair i starts with `prefix` (bytes compared as latin1; makes no string). */
+  nameStartsWith(i: number, prefix: string): boolean {
+    const o = this.#offset(i);
+    if ((this.#pairs[o + 1] as number) < prefix.length) return false;
+    const buf = this.#segBuf(this.#segOf(i));
+    const start = this.#pairs[o] as number;
+    for (let k = 0; k < prefix.length; k++) if (buf[start + k] !== prefix.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /**
+   * What `matcher` says of the name of pair i, handed the name's bytes where they lie (no string
+   * made): for classifying names against a fixed table (node-http's NameTable) on the hot path.
+   */
+  matchName<T>(i: number, matcher: NameMatcher<T>): T {
+    const o = this.#offset(i);
+    return matcher.matchBytes(this.#segBuf(this.#segOf(i)), this.#pairs[o] as number, this.#pairs[o + 1] as number);
   }
 
   /** Every pair in wire order, duplicates included. */

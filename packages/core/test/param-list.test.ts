@@ -39,6 +39,38 @@ describe('ParamList', () => {
     expect(list.get('A')).toBe('x');
   });
 
+  it('compares and classifies names on their bytes, with or without strings made, across segments', () => {
+    const first = Buffer.from('xxCONTENT_LENGTH5HTTP_HOSTh', 'latin1');
+    const second = Buffer.from('CONTENT_LENGTH7', 'latin1'); // a second segment (another buffer)
+    const list = new ParamList();
+    list.addView(first, 2, 14, 16, 1);
+    list.addView(first, 17, 9, 26, 1);
+    list.addView(second, 0, 14, 14, 1);
+    expect(list.nameLength(1)).toBe(9);
+    expect(list.nameIs(0, 'CONTENT_LENGTH')).toBe(true);
+    expect(list.nameIs(0, 'CONTENT_LENGTX')).toBe(false);
+    expect(list.nameIs(1, 'CONTENT_LENGTH')).toBe(false);
+    expect(list.nameStartsWith(1, 'HTTP_')).toBe(true);
+    expect(list.nameStartsWith(0, 'HTTP_')).toBe(false);
+    expect(list.nameStartsWith(1, 'HTTP_HOST_AND_MORE')).toBe(false);
+    // Last wins, found in the second segment, and the same once strings exist.
+    expect(list.lastIndexOf('CONTENT_LENGTH')).toBe(2);
+    expect(list.get('CONTENT_LENGTH')).toBe('7');
+    list.toObject();
+    expect(list.nameIs(2, 'CONTENT_LENGTH')).toBe(true);
+    expect(list.lastIndexOf('HTTP_HOST')).toBe(1);
+    const seen: string[] = [];
+    const matcher = {
+      matchBytes: (bytes: Uint8Array, start: number, length: number) => {
+        seen.push(Buffer.from(bytes.subarray(start, start + length)).toString('latin1'));
+        return length;
+      },
+    };
+    expect([0, 1, 2].map((i) => list.matchName(i, matcher))).toEqual([14, 9, 14]);
+    expect(seen).toEqual(['CONTENT_LENGTH', 'HTTP_HOST', 'CONTENT_LENGTH']);
+    expect(() => list.nameIs(3, 'X')).toThrow(RangeError);
+  });
+
   it('preserves arbitrary bytes through latin1 strings', () => {
     const bytes = Buffer.from([0x00, 0x80, 0xff, 0xc3, 0xa9]);
     const list = ParamList.from([[Buffer.from('N'), bytes]]);

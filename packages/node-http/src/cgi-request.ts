@@ -1,6 +1,6 @@
 import { type ParamList, ProtocolError } from '@gw/core';
 import { CONTENT_LENGTH_VARIABLE, CONTENT_TYPE_VARIABLE } from './cgi-headers.js';
-import { HOST_ID, headerNameOf, isHttpPrefixed, WELL_KNOWN_CGI_NAMES } from './header-name.js';
+import { HOST_ID, headerNameOf, WELL_KNOWN_CGI_NAMES } from './header-name.js';
 import { NameTable } from './name-table.js';
 import { encodePath } from './path-encoding.js';
 
@@ -119,10 +119,10 @@ export function readCgiRequest(params: ParamList): CgiRequest {
   const n = params.length;
   // One lookup per name finds both the variables read here and the headers (name-table.ts: no
   // hashing, no chain of string comparisons); most others (DOCUMENT_ROOT, SERVER_SOFTWARE) are
-  // rejected by their length and one character.
+  // rejected by their length and one byte. The lookup reads the name's bytes where they lie: no
+  // string is made for a name unless it is an HTTP_* variable outside the table.
   for (let i = 0; i < n; i++) {
-    const name = params.name(i);
-    const code = CGI_NAMES.get(name);
+    const code = params.matchName(i, CGI_NAMES);
     if (code >= HEADER_BASE) {
       const id = code - HEADER_BASE;
       if (id === HOST_ID) httpHost = i;
@@ -179,8 +179,8 @@ export function readCgiRequest(params: ParamList): CgiRequest {
         break;
       default:
         // An HTTP_* variable outside the well-known table (or a well-known one spelled otherwise).
-        if (name.length > 5 && isHttpPrefixed(name)) {
-          found.push(i, headerNameOf(name).id);
+        if (params.nameLength(i) > 5 && params.nameStartsWith(i, 'HTTP_')) {
+          found.push(i, headerNameOf(params.name(i)).id);
         }
     }
   }

@@ -1,3 +1,5 @@
+import type { NameMatcher } from '@gw/core';
+
 /**
  * Finds which of a fixed set of names a string is, for names that arrive as fresh strings on
  * every request (CGI variable names: substrings of the decoded PARAMS).
@@ -9,9 +11,10 @@
  * request's 30 variables went through chains of them). Here a name costs its length, one
  * charCodeAt at the position that best tells that length's candidates apart, and a single `===`
  * with the candidate it points to. (A charCodeAt loop is no cheaper: on a sliced string each call
- * unwraps it again.)
+ * unwraps it again.) {@link matchBytes} does the same on a name's bytes, before any string exists
+ * (readCgiRequest classifies every variable that way and makes strings only for the values it uses).
  */
-export class NameTable<T> {
+export class NameTable<T> implements NameMatcher<T> {
   readonly #byLength: (Bucket<T> | undefined)[] = [];
   readonly #missing: T;
 
@@ -32,6 +35,7 @@ export class NameTable<T> {
         at,
         codes: group.map(([name]) => name.charCodeAt(at)),
         names: group.map(([name]) => name),
+        bytes: group.map(([name]) => Buffer.from(name, 'latin1')),
         values: group.map(([, value]) => value),
       };
     }
@@ -48,6 +52,28 @@ export class NameTable<T> {
     }
     return this.#missing;
   }
+
+  /**
+   * The value of the name `bytes[start, start + length)` (latin1), or `missing`: the same lookup
+   * as {@link get} on bytes where they lie (ParamList.matchName), so that no string is made for
+   * the many CGI variable names a request carries and nobody reads.
+   */
+  matchBytes(bytes: Uint8Array, start: number, length: number): T {
+    const bucket = this.#byLength[length];
+    if (bucket === undefined) return this.#missing;
+    const c = bytes[start + bucket.at];
+    const codes = bucket.codes;
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i] === c && sameBytes(bytes, start, bucket.bytes[i] as Uint8Array)) return bucket.values[i] as T;
+    }
+    return this.#missing;
+  }
+}
+
+/** True when `bytes[start, start + name.length)` equals `name`. */
+function sameBytes(bytes: Uint8Array, start: number, name: Uint8Array): boolean {
+  for (let k = 0; k < name.length; k++) if (bytes[start + k] !== name[k]) return false;
+  return true;
 }
 
 /** The names of one length: where to look, and each name's code there. */
@@ -55,6 +81,8 @@ interface Bucket<T> {
   at: number;
   codes: number[];
   names: string[];
+  /** The names as latin1 bytes, for matchBytes. */
+  bytes: Uint8Array[];
   values: T[];
 }
 

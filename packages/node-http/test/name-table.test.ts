@@ -40,4 +40,22 @@ describe('NameTable', () => {
     expect(objects.get('HTTP_HOST')).toBe(value);
     expect(objects.get('HTTP_HOSS')).toBeUndefined();
   });
+
+  test('matchBytes agrees with get on bytes where they lie, for every name and every one-byte change', () => {
+    const bytesOf = (name: string) => {
+      // The name inside a larger buffer, at an odd offset, as in a PARAMS record.
+      const buf = Buffer.from(`##${name}##`, 'latin1');
+      return { buf, start: 2, length: name.length };
+    };
+    for (const name of [...names, 'REMOTE_ADDX', 'SERVER_ADD', 'REMOTE_ADDR_', 'HTTPs', 'Y', 'HTTP_ACCEPT']) {
+      const { buf, start, length } = bytesOf(name);
+      expect(table.matchBytes(buf, start, length)).toBe(table.get(name));
+      for (let i = 0; i < name.length; i++) {
+        const changed = `${name.slice(0, i)}\u0000${name.slice(i + 1)}`;
+        const c = bytesOf(changed);
+        expect(table.matchBytes(c.buf, c.start, c.length)).toBe(-1);
+      }
+    }
+    expect(table.matchBytes(Buffer.alloc(0), 0, 0)).toBe(-1);
+  });
 });

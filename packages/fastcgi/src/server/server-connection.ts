@@ -440,7 +440,8 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
 
 /** CONTENT_LENGTH as a number when it is 1–15 decimal digits, else undefined (nginx sends ""). */
 function contentLengthOf(params: ParamList): number | undefined {
-  const at = lastContentLength(params);
+  // Compares name bytes where they lie: no string is made for the names it passes.
+  const at = params.lastIndexOf('CONTENT_LENGTH');
   if (at < 0) return undefined;
   const raw = params.value(at);
   if (raw.length === 0 || raw.length > 15) return undefined;
@@ -451,21 +452,6 @@ function contentLengthOf(params: ParamList): number | undefined {
     n = n * 10 + d;
   }
   return n;
-}
-
-/**
- * Index of the last CONTENT_LENGTH pair (the last wins, as ParamList.get), or -1. Not
- * params.lastIndexOf(): names are fresh substrings of the PARAMS, and `===` with a constant of
- * the same length (REQUEST_METHOD, REQUEST_SCHEME) is a full comparison in V8's runtime; one
- * character rules those out first. The names made here are kept by the ParamList for the
- * adapter, which reads every name anyway.
- */
-function lastContentLength(params: ParamList): number {
-  for (let i = params.length - 1; i >= 0; i--) {
-    const name = params.name(i);
-    if (name.length === 14 && name.charCodeAt(0) === 0x43 /* C */ && name === 'CONTENT_LENGTH') return i;
-  }
-  return -1;
 }
 
 function tooLarge(request: FastCgiRequest, max: number): GatewayError {
