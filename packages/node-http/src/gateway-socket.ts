@@ -232,10 +232,15 @@ export class GatewaySocket extends Writable {
         buf = head;
         this.#headPending = false;
       }
-      (this.#pending ??= []).push(buf);
+      // A one-element literal for the first (usually only) chunk: `[]` + push would reserve 17.
+      if (this.#pending === null) this.#pending = [buf];
+      else this.#pending.push(buf);
       this.#pendingBytes += buf.length;
     }
-    if (typeof callback === 'function') (this.#pendingCallbacks ??= []).push(callback);
+    if (typeof callback === 'function') {
+      if (this.#pendingCallbacks === null) this.#pendingCallbacks = [callback];
+      else this.#pendingCallbacks.push(callback);
+    }
   }
 
   /** The response has ended but its end has not reached the sink yet. */
