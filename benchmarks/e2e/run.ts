@@ -98,7 +98,9 @@ try {
 }
 
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
-const gitDirty = shell('git', ['-C', benchmarksDir, 'status', '--porcelain', '--', '../packages/core', '../packages/fastcgi', '../packages/node-http', '../packages/scgi', '../packages/uwsgi']);
+// Not shell(): it reports an empty output as 'unknown', and empty is what a clean tree prints.
+const gitStatus = spawnSync('git', ['-C', benchmarksDir, 'status', '--porcelain', '--', '../packages/core', '../packages/fastcgi', '../packages/node-http', '../packages/scgi', '../packages/uwsgi'], { encoding: 'utf8' });
+const gitDirty = gitStatus.status === 0 ? gitStatus.stdout.trim() : 'unknown';
 const command = `node ${process.execArgv.join(' ')} ${relative(benchmarksDir, process.argv[1] ?? 'e2e/run.ts')}${args.map((a) => ` ${a}`).join('')}`;
 const knobs = Object.entries({ E2E_ROUNDS: settings.rounds, E2E_SECONDS: settings.seconds, E2E_WARMUP_SECONDS: settings.warmupSeconds, E2E_RUN_WARMUP_SECONDS: settings.runWarmupSeconds, E2E_CONNECTIONS: settings.connections, E2E_UPLOAD_MIB: settings.uploadMib, E2E_UPSTREAM_KEEPALIVE: UPSTREAM_KEEPALIVE })
   .map(([k, v]) => `${k}=${v}`)
