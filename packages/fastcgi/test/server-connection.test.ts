@@ -355,13 +355,14 @@ describe('FastCGI server: timeouts', () => {
 });
 
 describe('FastCGI server: output', () => {
-  it("listens for 'drain' only once output has had to wait, and then once", async () => {
+  it("listens for 'drain' only once output has had to wait (not for a last write the kernel took whole), and then once", async () => {
     // A unix socket: its small kernel buffers make a 4 MiB response wait for a reader that stops.
     const dir = mkdtempSync(join(tmpdir(), 'gw-drain-'));
     const big = Buffer.alloc(4 * 1024 * 1024, 'x');
     const s = createServer({
       handleRequest: (req) => {
-        reply(req, (req.params as ParamList).get('REQUEST_URI') === '/big' ? big : 'small');
+        const uri = (req.params as ParamList).get('REQUEST_URI');
+        reply(req, uri === '/big' ? big : uri === '/64k' ? Buffer.alloc(64 * 1024, 'y') : 'small');
         return { pushBody: () => true, endBody: () => {}, drain: () => {}, abort: () => {} };
       },
     });
@@ -388,6 +389,11 @@ describe('FastCGI server: output', () => {
       web.write(get(1, '/small'));
       await until(() => ended.has(1));
       const appSide = sockets[0] as Socket;
+      expect(appSide.listenerCount('drain')).toBe(0);
+      // Over the socket's high-water mark, but taken whole by an idle unix socket: as the
+      // response's last write it has nothing to wait for.
+      web.write(get(4, '/64k'));
+      await until(() => ended.has(4));
       expect(appSide.listenerCount('drain')).toBe(0);
       for (const id of [2, 3]) {
         // The web server stops reading: the app's socket fills and its output has to wait.

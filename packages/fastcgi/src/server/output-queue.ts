@@ -101,6 +101,11 @@ export class OutputQueue {
       this.#writeNow(bufs);
       settle(lane, final, cb);
       if (!this.#socket.writableNeedDrain) return true;
+      // A write over the high-water mark sets writableNeedDrain even when the kernel took every
+      // byte at once. For a lane's last write that did go out whole (the usual 64 KiB response)
+      // there is nothing to wait for: no 'drain' round trip, and the response finishes now, as a
+      // node:http response whose socket write completed at once.
+      if (final && this.#socket.writableLength === 0) return true;
       this.#listen();
       (this.#waiting ??= new Set()).add(lane);
       return false;
