@@ -198,25 +198,14 @@ export class ParamList {
 
   /** True when the name of pair i is `name` (compared byte by byte as latin1; makes no string). */
   nameIs(i: number, name: string): boolean {
-    const o = this.#offset(i);
-    const len = this.#pairs[o + 1] as number;
-    if (len !== name.length) return false;
+    if ((this.#pairs[this.#offset(i) + 1] as number) !== name.length) return false;
     const cached = this.#names?.[i];
-    if (cached !== undefined) return cached === name;
-    const buf = this.#segBuf(this.#segOf(i));
-    const start = this.#pairs[o] as number;
-    for (let k = 0; k < len; k++) if (buf[start + k] !== name.charCodeAt(k)) return false;
-    return true;
+    return cached !== undefined ? cached === name : this.#nameBeginsWith(i, name);
   }
 
   /** True when the name of pair i starts with `prefix` (bytes compared as latin1; makes no string). */
   nameStartsWith(i: number, prefix: string): boolean {
-    const o = this.#offset(i);
-    if ((this.#pairs[o + 1] as number) < prefix.length) return false;
-    const buf = this.#segBuf(this.#segOf(i));
-    const start = this.#pairs[o] as number;
-    for (let k = 0; k < prefix.length; k++) if (buf[start + k] !== prefix.charCodeAt(k)) return false;
-    return true;
+    return (this.#pairs[this.#offset(i) + 1] as number) >= prefix.length && this.#nameBeginsWith(i, prefix);
   }
 
   /**
@@ -294,6 +283,14 @@ export class ParamList {
     this.#segments = 1;
     this.#openBuf = null;
     return this;
+  }
+
+  /** The first `text.length` bytes of pair i's name (which has at least that many) are `text`. */
+  #nameBeginsWith(i: number, text: string): boolean {
+    const buf = this.#segBuf(this.#segOf(i));
+    const start = this.#pairs[i * PAIR_SLOTS] as number;
+    for (let k = 0; k < text.length; k++) if (buf[start + k] !== text.charCodeAt(k)) return false;
+    return true;
   }
 
   /** A latin1 string of `length` bytes at `start` of segment `seg`, cut from the segment's string. */

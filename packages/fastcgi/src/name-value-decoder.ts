@@ -137,7 +137,7 @@ export class PairStreamParser {
     if (params === null) throw new Error('PairStreamParser.feed after release() without begin()');
     // The stream's first bytes: size the pair table from the pairs they hold (one pass over the
     // length prefixes), so that it is allocated once at its final size instead of grown.
-    if (segBase + start === 0 && p === start) params.reserve(pairsIn(seg, p, end, this.#sizeHint));
+    if (segBase + start === 0) params.reserve(pairsIn(seg, start, end, this.#sizeHint));
     let pairsLeft = l.maxParamsPairs - params.length;
     while (p < end) {
       // Spec §3.4: the high bit of a length's first byte selects the 4-byte form.
