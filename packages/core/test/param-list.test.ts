@@ -157,6 +157,53 @@ describe('ParamList', () => {
     expect(after.name(0)).toBe('AA');
   });
 
+  it('keeps pairs whose lengths or layout do not pack: long names and values, gaps, values before names', () => {
+    // Each pair sits on one edge of the packed shape (name ≤ 4095 B, value ≤ 65535 B, gap 0..3).
+    const longName = 'N'.repeat(4096);
+    const edgeName = 'E'.repeat(4095);
+    const longValue = 'v'.repeat(65536);
+    const edgeValue = 'w'.repeat(65535);
+    const text = `${longName}1${edgeName}2X${longValue}Y${edgeValue}G....gVvalN`;
+    const buf = Buffer.from(text, 'latin1');
+    const list = new ParamList();
+    let at = 0;
+    list.addView(buf, at, 4096, at + 4096, 1); // name one byte too long to pack
+    at += 4097;
+    list.addView(buf, at, 4095, at + 4095, 1); // longest packed name
+    at += 4096;
+    list.addView(buf, at, 1, at + 1, 65536); // value one byte too long to pack
+    at += 1 + 65536;
+    list.addView(buf, at, 1, at + 1, 65535); // longest packed value
+    at += 1 + 65535;
+    list.addView(buf, at, 1, at + 5, 1); // gap of 4 (one more than packs): "G" … "g"
+    at += 6;
+    const valueFirst = at; // "V", "val", "N": the value lies before its name
+    list.addView(buf, valueFirst + 4, 1, valueFirst + 1, 3);
+    list.addView(buf, valueFirst, 1, valueFirst + 1, 0); // gap 0, empty value
+    const expected = [
+      [longName, '1'],
+      [edgeName, '2'],
+      ['X', longValue],
+      ['Y', edgeValue],
+      ['G', 'g'],
+      ['N', 'val'],
+      ['V', ''],
+    ];
+    const check = (l: ParamList) => {
+      expect(l.toArray()).toEqual(expected);
+      expect(expected.map((_, i) => l.nameLength(i))).toEqual(expected.map(([n]) => n?.length));
+      expect(expected.map((_, i) => l.valueBytes(i).toString('latin1'))).toEqual(expected.map(([, v]) => v));
+      expect(l.get(longName)).toBe('1');
+      expect(l.nameIs(0, longName)).toBe(true);
+      expect(l.nameIs(1, longName.slice(1))).toBe(false);
+      expect(l.get('N')).toBe('val');
+    };
+    check(list);
+    list.detach();
+    buf.fill(0x2e);
+    check(list);
+  });
+
   it('rejects an out-of-range index', () => {
     expect(() => new ParamList().name(0)).toThrow(RangeError);
   });
