@@ -13,6 +13,11 @@ import type { ResponseSink } from './sink.js';
 export const kEnding = Symbol('gw.ending');
 
 type WriteCallback = (error?: Error | null) => void;
+/**
+ * The callbacks of a run of writes: one function (the usual case: node's 'finish' callback of
+ * end(), the response's only write) or an array of them, which is only made for a second one.
+ */
+type WriteCallbacks = WriteCallback | WriteCallback[];
 type EndingResponse = ServerResponse & { [kEnding]?: boolean };
 
 // Symbol-keyed so that module-level listeners reach them without a closure per socket, and
@@ -59,11 +64,11 @@ export class GatewaySocket extends Writable {
   /** Chunks written since the last flush (while corked, or while the sink is behind). */
   #pending: Buffer[] | null = null;
   #pendingBytes = 0;
-  /** Callbacks of the writes in #pending; null while there are none (the usual case but one). */
-  #pendingCallbacks: WriteCallback[] | null = null;
+  /** Callbacks of the writes in #pending; null while there are none. */
+  #pendingCallbacks: WriteCallbacks | null = null;
   /** The sink returned false: its flush's callbacks wait here for sinkDrained(). */
   #blocked = false;
-  #heldCallbacks: WriteCallback[] | null = null;
+  #heldCallbacks: WriteCallbacks | null = null;
   #heldBytes = 0;
   /** A write() returned false: 'drain' is owed once everything reached the sink. */
   #needDrain = false;
@@ -238,8 +243,10 @@ export class GatewaySocket extends Writable {
       this.#pendingBytes += buf.length;
     }
     if (typeof callback === 'function') {
-      if (this.#pendingCallbacks === null) this.#pendingCallbacks = [callback];
-      else this.#pendingCallbacks.push(callback);
+      const pending = this.#pendingCallbacks;
+      if (pending === null) this.#pendingCallbacks = callback;
+      else if (typeof pending === 'function') this.#pendingCallbacks = [pending, callback];
+      else pending.push(callback);
     }
   }
 
@@ -269,6 +276,13 @@ export class GatewaySocket extends Writable {
     const ok = this.#sink.write(out, last);
     if (last) this.#lastFlushed = true;
     if (ok) {
+      if (last && !this.#needDrain && !this.#closing) {
+        // The usual end of a response: one tick runs its write callbacks (node's 'finish') and
+        // then closes, where two ticks in a row did the same.
+        this.#closing = true;
+        process.nextTick(finishThenClose, this, callbacks);
+        return;
+      }
       // Before the close's tick: the response's 'finish' (a write callback) comes first.
       if (callbacks !== null) process.nextTick(runCallbacks, callbacks);
       this.#drained();
@@ -383,8 +397,9 @@ Object.defineProperties(GatewaySocket.prototype, {
 /** What an empty flush hands the sink (the response's end after its bytes went out); never written to. */
 const NO_CHUNKS: Buffer[] = [];
 
-function runCallbacks(callbacks: WriteCallback[], error: Error | null = null): void {
-  for (const callback of callbacks) callback(error);
+function runCallbacks(callbacks: WriteCallbacks, error: Error | null = null): void {
+  if (typeof callbacks === 'function') callbacks(error);
+  else for (const callback of callbacks) callback(error);
 }
 
 /** What a write to a destroyed socket reports (node's ERR_STREAM_DESTROYED). */
@@ -401,5 +416,10 @@ function emitDrain(socket: GatewaySocket): void {
 }
 
 function closeAfterFinish(socket: GatewaySocket): void {
+  socket[kAfterFinish]();
+}
+
+function finishThenClose(socket: GatewaySocket, callbacks: WriteCallbacks | null): void {
+  if (callbacks !== null) runCallbacks(callbacks);
   socket[kAfterFinish]();
 }

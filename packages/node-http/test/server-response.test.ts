@@ -254,6 +254,34 @@ describe('node:http API', () => {
     expect(sink.writes.at(-1)?.end).toBe(true);
   });
 
+  test('write callbacks on a destroyed socket: what the sink took completes, what it never got fails', async () => {
+    const seen: string[] = [];
+    const cb = (name: string) => (error?: Error | null) => seen.push(`${name}:${(error as NodeJS.ErrnoException | null)?.code ?? 'ok'}`);
+    // node batches a tick's writes (it corks the socket until the next tick): one tick's writes
+    // are one flush, with one callback (a single function) or several (an array).
+    for (const pendingWrites of [['lone'], ['x', 'y']]) {
+      seen.length = 0;
+      const sink = new FakeSink();
+      sink.full = true; // the first flush is taken but held: its callback waits for a drain
+      const exchange = dispatch(
+        async (_req, res) => {
+          res.write('held', cb('held'));
+          await turns(2); // the flush reached the sink, which is behind
+          for (const name of pendingWrites) res.write(name, cb(name)); // kept here: the sink is behind
+          res.socket?.destroy();
+        },
+        cgiParams(),
+        sink,
+        { onError: () => {} },
+      );
+      exchange.endBody();
+      await turns(6);
+      expect(sink.writes).toHaveLength(1);
+      expect(sink.aborts).toHaveLength(1);
+      expect(seen).toEqual(['held:ok', ...pendingWrites.map((name) => `${name}:ERR_STREAM_DESTROYED`)]);
+    }
+  });
+
   test('write after end emits ERR_STREAM_WRITE_AFTER_END, as node does', async () => {
     let code: string | undefined;
     await run((_req, res) => {
