@@ -74,7 +74,10 @@ export function readCgiRawHeaders(
   contentLength: number = params.lastIndexOf('CONTENT_LENGTH'),
   found: readonly number[] = findCgiHeaders(params),
 ): string[] {
-  const rawHeaders: string[] = [];
+  // At most one name and one value per listed variable: sized once (an array grown by push
+  // reserves room for 17), then cut to what was kept.
+  const rawHeaders: string[] = new Array(found.length);
+  let rawLength = 0;
   const lengthKnown = contentLength >= 0 && params.value(contentLength) !== '';
   const thisPass = ++pass;
   /** rawHeaders indexes of names outside the well-known table (rare), for repeats. */
@@ -112,17 +115,19 @@ export function readCgiRawHeaders(
         continue;
       }
       seenInPass[id] = thisPass;
-      rawIndex[id] = rawHeaders.length;
+      rawIndex[id] = rawLength;
     } else {
       const at = indexOfName(rawHeaders, others, canonical);
       if (at >= 0) {
         rawHeaders[at + 1] = value;
         continue;
       }
-      (others ??= []).push(rawHeaders.length);
+      (others ??= []).push(rawLength);
     }
-    rawHeaders.push(canonical, value);
+    rawHeaders[rawLength++] = canonical;
+    rawHeaders[rawLength++] = value;
   }
+  if (rawLength < rawHeaders.length) rawHeaders.length = rawLength;
   return rawHeaders;
 }
 

@@ -87,6 +87,9 @@ const CGI_NAMES = new NameTable<number>(
   -1,
 );
 
+/** readCgiRequest's list of header variables while it is being collected (numbers only). */
+const FOUND: number[] = [];
+
 /** Code of the error thrown for CGI variables that cannot describe an HTTP request. */
 export const BAD_REQUEST = 'GW_ERR_BAD_REQUEST';
 
@@ -115,7 +118,11 @@ export function readCgiRequest(params: ParamList): CgiRequest {
   let contentLength = -1;
   let httpHost = -1;
   let contentType = -1;
-  const found: number[] = [];
+  // Collected in a module-level scratch list (this function calls out to no one who could re-enter
+  // it) and copied out at its exact size: an array grown by push reserves room for 17 numbers,
+  // where a request usually has one to three headers (two numbers each).
+  const found = FOUND;
+  let foundLength = 0;
   const n = params.length;
   // One lookup per name finds both the variables read here and the headers (name-table.ts: no
   // hashing, no chain of string comparisons); most others (DOCUMENT_ROOT, SERVER_SOFTWARE) are
@@ -126,7 +133,8 @@ export function readCgiRequest(params: ParamList): CgiRequest {
     if (code >= HEADER_BASE) {
       const id = code - HEADER_BASE;
       if (id === HOST_ID) httpHost = i;
-      found.push(i, id);
+      found[foundLength++] = i;
+      found[foundLength++] = id;
       continue;
     }
     switch (code) {
@@ -162,14 +170,16 @@ export function readCgiRequest(params: ParamList): CgiRequest {
         break;
       case V_CONTENT_TYPE:
         contentType = i;
-        found.push(i, CONTENT_TYPE_VARIABLE);
+        found[foundLength++] = i;
+        found[foundLength++] = CONTENT_TYPE_VARIABLE;
         break;
       case V_REQUEST_METHOD:
         method = i;
         break;
       case V_CONTENT_LENGTH:
         contentLength = i;
-        found.push(i, CONTENT_LENGTH_VARIABLE);
+        found[foundLength++] = i;
+        found[foundLength++] = CONTENT_LENGTH_VARIABLE;
         break;
       case V_REQUEST_SCHEME:
         scheme = i;
@@ -180,7 +190,8 @@ export function readCgiRequest(params: ParamList): CgiRequest {
       default:
         // An HTTP_* variable outside the well-known table (or a well-known one spelled otherwise).
         if (params.nameLength(i) > 5 && params.nameStartsWith(i, 'HTTP_')) {
-          found.push(i, headerNameOf(params.name(i)).id);
+          found[foundLength++] = i;
+          found[foundLength++] = headerNameOf(params.name(i)).id;
         }
     }
   }
@@ -208,7 +219,7 @@ export function readCgiRequest(params: ParamList): CgiRequest {
     host: httpHost >= 0 && params.value(httpHost) !== '' ? params.value(httpHost) : serverHost(params, serverName, localPort),
     contentTypeIndex: contentType,
     contentLengthIndex: contentLength,
-    headerVariables: found,
+    headerVariables: found.slice(0, foundLength),
   };
 }
 
