@@ -79,8 +79,6 @@ export class ParamList {
    */
   #openBuf: Buffer | null = null;
   #openStart = 0;
-  #names: (string | undefined)[] | null = null;
-  #values: (string | undefined)[] | null = null;
   #count = 0;
   #byteLength = 0;
 
@@ -154,24 +152,19 @@ export class ParamList {
     return this.#byteLength;
   }
 
-  /** Name of pair i as a latin1 string. */
+  /**
+   * Name of pair i as a latin1 string. Not cached per pair: cutting it again from the segment's
+   * string costs less than a cache array per list (a request reads a handful of its ~20 pairs).
+   */
   name(i: number): string {
-    const cached = this.#names?.[i];
-    if (cached !== undefined) return cached;
     const o = this.#offset(i);
-    const s = this.#slice(this.#segOf(i), this.#pairs[o] as number, this.#nameLengthAt(o));
-    (this.#names ??= new Array(this.#count))[i] = s;
-    return s;
+    return this.#slice(this.#segOf(i), this.#pairs[o] as number, this.#nameLengthAt(o));
   }
 
-  /** Value of pair i as a latin1 string. */
+  /** Value of pair i as a latin1 string (not cached either, see {@link name}). */
   value(i: number): string {
-    const cached = this.#values?.[i];
-    if (cached !== undefined) return cached;
     const o = this.#offset(i);
-    const s = this.#slice(this.#segOf(i), this.#valueStartAt(o), this.#valueLengthAt(o));
-    (this.#values ??= new Array(this.#count))[i] = s;
-    return s;
+    return this.#slice(this.#segOf(i), this.#valueStartAt(o), this.#valueLengthAt(o));
   }
 
   /** Name bytes of pair i (a view, no copy). */
@@ -218,9 +211,7 @@ export class ParamList {
 
   /** True when the name of pair i is `name` (compared byte by byte as latin1; makes no string). */
   nameIs(i: number, name: string): boolean {
-    if (this.#nameLengthAt(this.#offset(i)) !== name.length) return false;
-    const cached = this.#names?.[i];
-    return cached !== undefined ? cached === name : this.#nameBeginsWith(i, name);
+    return this.#nameLengthAt(this.#offset(i)) === name.length && this.#nameBeginsWith(i, name);
   }
 
   /** True when the name of pair i starts with `prefix` (bytes compared as latin1; makes no string). */
@@ -250,9 +241,9 @@ export class ParamList {
   toArray(): [string, string][] {
     const count = this.#count;
     const out: [string, string][] = new Array(count);
-    if (this.#more === null && this.#names === null && this.#values === null && count > 0) {
-      // The usual list (one segment, no string asked for yet): cut every string straight from
-      // the segment's string, skipping the per-pair caches that name(i)/value(i) fill.
+    if (this.#more === null && count > 0) {
+      // The usual list (one segment): cut every string straight from the segment's string,
+      // without name(i)/value(i)'s per-call index check and segment lookup.
       const str = this.#segmentString(0);
       const base = this.#start0;
       const pairs = this.#pairs;
