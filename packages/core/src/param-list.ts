@@ -198,8 +198,10 @@ export class ParamList {
    */
   lastIndexOf(name: string): number {
     const len = name.length;
+    const pairs = this.#pairs;
+    const wide = this.#wide;
     for (let i = this.#count - 1; i >= 0; i--) {
-      if (this.#nameLengthAt(i * PAIR_SLOTS) === len && this.nameIs(i, name)) return i;
+      if (shapeNameLength(pairs[i * PAIR_SLOTS + 1] as number, wide) === len && this.#nameBeginsWith(i, name)) return i;
     }
     return -1;
   }

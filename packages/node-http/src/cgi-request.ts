@@ -214,7 +214,7 @@ export function readCgiRequest(params: ParamList): CgiRequest {
     remotePort: remotePort < 0 ? undefined : parsePort(params.value(remotePort)),
     localAddress: serverAddr < 0 ? undefined : peerAddress(params.value(serverAddr)),
     localPort,
-    encrypted: isOn(https < 0 ? '' : params.value(https)) || (scheme >= 0 && params.value(scheme).toLowerCase() === 'https'),
+    encrypted: isOn(https < 0 ? '' : params.value(https)) || (scheme >= 0 && isHttps(params.value(scheme))),
     contentLength: contentLength < 0 ? undefined : parseContentLength(params.value(contentLength)),
     host: httpHost >= 0 && params.value(httpHost) !== '' ? params.value(httpHost) : serverHost(params, serverName, localPort),
     contentTypeIndex: contentType,
@@ -291,6 +291,11 @@ function digits(value: string): number {
     n = n * 10 + d;
   }
   return n;
+}
+
+/** REQUEST_SCHEME `https`, in any case (lower-cased only when it could be: `http` never is). */
+function isHttps(scheme: string): boolean {
+  return scheme.length === 5 && (scheme === 'https' || scheme.toLowerCase() === 'https');
 }
 
 /** HTTPS: nginx and Apache send `on`; Go's net/http/cgi also accepts `ON` and `1`. */
