@@ -11,10 +11,12 @@
  * ~2 KiB surviving a scavenge, node:http ~11 KiB) scavenges after fewer bytes for a while —
  * more scavenges per request at a fixed cost each. `alloc/scavenge` shows it directly.
  *
- * Usage (in benchmarks/): `node --import tsx e2e/gc-behind-nginx.ts [gw,http,bare] [/hello|/64k]`
+ * Usage (in benchmarks/): `node --import tsx e2e/gc-behind-nginx.ts [gw,http,bare,gw-base] [/hello|/64k]`
  * Knobs: ROUNDS (2), SECONDS (5; wrk per run, after a 2 s warm-up of each app),
  * E2E_UPSTREAM_KEEPALIVE (lib/nginx.ts), GC_FLAGS (extra node flags for every app, e.g.
- * `--no-minor-gc-task` to see the scavenges V8's idle-time task adds).
+ * `--no-minor-gc-task` to see the scavenges V8's idle-time task adds), GW_BASE_ROOT (for the app
+ * `gw-base`: another checkout, e.g. `git worktree add /tmp/gw-base <commit>`, whose gw is bundled
+ * and measured in the same rounds as this one's: an A/B of two versions on a noisy machine).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -55,9 +57,14 @@ const sites: NginxSite[] = [];
 try {
   const gw = await buildGwApp(dir);
   const scripts: Record<string, string> = { gw, http: join(appsDir, 'node-http-app.mjs'), bare: join(appsDir, 'bare-responder.mjs') };
+  const baseRoot = process.env.GW_BASE_ROOT;
+  if (apps.includes('gw-base')) {
+    if (baseRoot === undefined) throw new Error('the app gw-base needs GW_BASE_ROOT: a checkout of the version to compare with');
+    scripts['gw-base'] = await buildGwApp(dir, baseRoot, 'gw-base-app.mjs');
+  }
   for (const app of apps) {
     const script = scripts[app];
-    if (script === undefined) throw new Error(`unknown app ${app}; use gw, http, bare`);
+    if (script === undefined) throw new Error(`unknown app ${app}; use gw, http, bare, gw-base`);
     const socket = join(dir, `${app}.sock`);
     children.set(app, await startApp(app, script, socket, ['--trace-gc-nvp', ...extraFlags]));
     sites.push({ id: app, port: await freePort(), socket, kind: app === 'http' ? 'http' : 'fastcgi', keepalive: true });

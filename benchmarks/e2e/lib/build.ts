@@ -18,18 +18,22 @@ export const repoRoot = dirname(benchmarksDir);
 export const appsDir = join(e2eDir, 'apps');
 export const clientsDir = join(e2eDir, 'clients');
 
-/** Bundles the gw app into `outDir/gw-app.mjs` (+ `.map`); returns the bundle's path. */
-export async function buildGwApp(outDir: string): Promise<string> {
-  const outfile = join(outDir, 'gw-app.mjs');
+/**
+ * Bundles the gw app into `outDir/<name>` (+ `.map`); returns the bundle's path. `root` is the
+ * checkout whose packages and app are bundled: this one, or another commit's (a `git worktree`)
+ * to measure two versions side by side.
+ */
+export async function buildGwApp(outDir: string, root = repoRoot, name = 'gw-app.mjs'): Promise<string> {
+  const outfile = join(outDir, name);
   await build({
-    entryPoints: [join(appsDir, 'gw-app.mjs')],
+    entryPoints: [join(root, 'benchmarks', 'e2e', 'apps', 'gw-app.mjs')],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     sourcemap: 'external',
-    tsconfig: join(repoRoot, 'tsconfig.json'),
+    tsconfig: join(root, 'tsconfig.json'),
     logLevel: 'warning',
   });
   return outfile;
