@@ -74,9 +74,11 @@ export function readCgiRawHeaders(
   contentLength: number = params.lastIndexOf('CONTENT_LENGTH'),
   found: readonly number[] = findCgiHeaders(params),
 ): string[] {
-  // At most one name and one value per listed variable: sized once (an array grown by push
-  // reserves room for 17), then cut to what was kept.
-  const rawHeaders: string[] = new Array(found.length);
+  // Collected in a module-level scratch list (nothing called here can re-enter), then copied out
+  // at its exact size: an array grown by push reserves room for 17, and cutting an array's
+  // length is a runtime call (nginx's empty CONTENT_TYPE and CONTENT_LENGTH are listed and
+  // dropped on every GET).
+  const rawHeaders = RAW_SCRATCH;
   let rawLength = 0;
   const lengthKnown = contentLength >= 0 && params.value(contentLength) !== '';
   const thisPass = ++pass;
@@ -127,9 +129,14 @@ export function readCgiRawHeaders(
     rawHeaders[rawLength++] = canonical;
     rawHeaders[rawLength++] = value;
   }
-  if (rawLength < rawHeaders.length) rawHeaders.length = rawLength;
-  return rawHeaders;
+  const out = rawHeaders.slice(0, rawLength);
+  // The scratch must not keep the request's strings alive.
+  for (let k = 0; k < rawLength; k++) rawHeaders[k] = '';
+  return out;
 }
+
+/** readCgiRawHeaders' list while it is being built (strings only; emptied after each use). */
+const RAW_SCRATCH: string[] = [];
 
 /**
  * The variables that may become headers, in order, as pairs `[index, code]`: `HTTP_*` variables

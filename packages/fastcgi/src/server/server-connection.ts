@@ -37,9 +37,12 @@ export interface ConnectionHost {
 /**
  * Requests begun in the chunk being decoded whose PARAMS may still be incomplete after it, for
  * every connection: a chunk is decoded synchronously, and the list is empty again after it, so
- * one array serves all connections instead of one per connection.
+ * one array serves all connections instead of one per connection. Its first `awaitingCount`
+ * slots are in use; the rest hold undefined. (Emptied by count, not by `length = …`: setting an
+ * array's length is a runtime call, measurable once per request.)
  */
-const awaitingParams: FastCgiRequest[] = [];
+const awaitingParams: (FastCgiRequest | undefined)[] = [];
+let awaitingCount = 0;
 
 /** The connection a socket belongs to, so that one listener function serves every socket. */
 const kConnection = Symbol('gw.fastcgiConnection');
@@ -134,33 +137,34 @@ export class FastCgiConnection implements RecordDecoderHandler, RequestHost {
     if (!this.#host.roles.has(role)) return request.finishNow(ProtocolStatus.UNKNOWN_ROLE);
     // The PARAMS timer (slowloris guard) is armed only if PARAMS is still incomplete once this
     // chunk is decoded: web servers send BEGIN and PARAMS together, so usually no timer is made.
-    awaitingParams.push(request);
+    awaitingParams[awaitingCount++] = request;
   }
 
   /** A chunk read from the socket (see onSocketChunk). */
   receive(chunk: Buffer): void {
     // Requests that BEGIN_REQUEST starts while this chunk is decoded are pushed after `mark`
     // (a nested receive() of another connection, if a handler ever caused one, pops its own).
-    const mark = awaitingParams.length;
+    const mark = awaitingCount;
     try {
       this.#decoder.push(chunk);
     } finally {
-      if (awaitingParams.length > mark) this.#armParamsTimers(mark);
+      if (awaitingCount > mark) this.#armParamsTimers(mark);
     }
   }
 
   /** The PARAMS deadline (slowloris guard) for requests begun in this chunk and not started yet. */
   #armParamsTimers(mark: number): void {
     const ms = this.#host.limits.paramsTimeout;
-    for (let i = mark; i < awaitingParams.length; i++) {
+    for (let i = mark; i < awaitingCount; i++) {
       const request = awaitingParams[i] as FastCgiRequest;
+      awaitingParams[i] = undefined;
       if (request.started || request.done) continue;
       const requestId = request.requestId;
       request.setTimer(ms, () =>
         this.#protocolError(new ProtocolError(Code.PARAMS_TIMEOUT, `PARAMS of request ${requestId} not complete after ${ms} ms`, { requestId })),
       );
     }
-    awaitingParams.length = mark;
+    awaitingCount = mark;
   }
 
   onParams(requestId: number, params: ParamList): void {
