@@ -56,9 +56,10 @@ export class ParamList {
    */
   #pairs: number[];
   /**
-   * Shapes that do not pack (a name over 4095 bytes, a value over 65535, a value not right after
-   * its name): nameLength, valueStart, valueLength per entry; the pair's shape slot holds
-   * `-1 - entry`. Null until needed: real params never need it.
+   * Shapes that do not pack (a name over 4095 bytes, a value over 65535, a value more than 3
+   * bytes after its name or before it): per entry the name's length, the value's offset from the
+   * name's start and the value's length; the pair's shape slot holds `-1 - entry`. Null until
+   * needed: real params never need it.
    */
   #wide: number[] | null = null;
   /**
