@@ -16,9 +16,11 @@
  * E2E_UPSTREAM_KEEPALIVE (lib/nginx.ts), GC_FLAGS (extra node flags for every app, e.g.
  * `--no-minor-gc-task` to see the scavenges V8's idle-time task adds), GW_BASE_ROOT (for the app
  * `gw-base`: another checkout, e.g. `git worktree add /tmp/gw-base <commit>`, whose gw is bundled
- * and measured in the same rounds as this one's: an A/B of two versions on a noisy machine).
+ * and measured in the same rounds as this one's: an A/B of two versions on a noisy machine),
+ * GC_NVP_OUT (a directory: each app's scavenge lines of the measured runs go to `<app>.nvp` there,
+ * and the mean of every numeric field per scavenge is printed: V8's per-phase times).
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { appsDir, buildGwApp } from './lib/build.js';
@@ -32,6 +34,17 @@ const path = args.find((a) => a.startsWith('/')) ?? '/hello';
 const rounds = Number(process.env.ROUNDS ?? 2);
 const seconds = Number(process.env.SECONDS ?? 5);
 const extraFlags = process.env.GC_FLAGS ? process.env.GC_FLAGS.split(' ') : [];
+const nvpOut = process.env.GC_NVP_OUT;
+
+/** The mean of every numeric `name=value` field over `lines` (one scavenge each). */
+function fieldMeans(lines: readonly string[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const line of lines) {
+    for (const match of line.matchAll(/([\w.]+)=([\d.]+)/g)) sums.set(match[1] as string, (sums.get(match[1] as string) ?? 0) + Number(match[2]));
+  }
+  for (const [name, sum] of sums) sums.set(name, sum / Math.max(1, lines.length));
+  return sums;
+}
 
 /** Sums of the `gc=s` lines of `--trace-gc-nvp`. */
 function scavengeTotals(lines: readonly string[]) {
@@ -75,6 +88,8 @@ try {
     for (const site of sites) await runWrk(url(site), { seconds: 2 });
     console.log(`| round | app | k req/s | app CPU µs/req | scavenges | alloc KiB/req | alloc KiB/scavenge | survived KiB/scavenge | promoted B/req | pause µs/req | background µs/req |`);
     console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    /** Each app's scavenge lines of the measured runs (for GC_NVP_OUT). */
+    const measured = new Map<string, string[]>(sites.map((site) => [site.id, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const site of sites) {
         const child = children.get(site.id) as Child;
@@ -82,13 +97,26 @@ try {
         const cpu0 = cpuSeconds(child.pid);
         const w = await runWrk(url(site), { seconds });
         const cpuUs = ((cpuSeconds(child.pid) - cpu0) * 1e6) / w.requests;
-        const t = scavengeTotals(child.stdoutLines.slice(skip));
+        const lines = child.stdoutLines.slice(skip);
+        const t = scavengeTotals(lines);
+        for (const line of lines) if (line.includes(' gc=s ')) measured.get(site.id)?.push(line);
         const n = Math.max(1, t.scavenges);
         const perReq = (x: number) => x / w.requests;
         console.log(
           `| ${round} | ${site.id} | ${(w.rps / 1000).toFixed(1)} | ${cpuUs.toFixed(1)} | ${t.scavenges} | ${(perReq(t.allocated) / 1024).toFixed(2)} | ${(t.allocated / n / 1024).toFixed(0)} | ${(t.survived / n / 1024).toFixed(1)} | ${perReq(t.promoted).toFixed(0)} | ${(perReq(t.pauseMs) * 1000).toFixed(2)} | ${(perReq(t.backgroundMs) * 1000).toFixed(2)} |`,
         );
       }
+    }
+    if (nvpOut !== undefined) {
+      const means = [...measured].map(([app, lines]) => {
+        writeFileSync(join(nvpOut, `${app}.nvp`), `${lines.join('\n')}\n`);
+        return [app, fieldMeans(lines)] as const;
+      });
+      const fields = [...(means[0]?.[1].keys() ?? [])];
+      console.log(`\nMean per scavenge (ms for times, bytes for sizes), all measured runs; lines in ${nvpOut}/<app>.nvp\n`);
+      console.log(`| field | ${means.map(([app]) => app).join(' | ')} |`);
+      console.log(`| --- |${means.map(() => ' ---: |').join('')}`);
+      for (const field of fields) console.log(`| ${field} | ${means.map(([, m]) => (m.get(field) ?? 0).toFixed(3)).join(' | ')} |`);
     }
   } finally {
     await stopNginx(nginx);
