@@ -203,6 +203,7 @@ export function readCgiRequest(params: ParamList): CgiRequest {
   const version = parseVersion(protocol < 0 ? '' : params.value(protocol));
   const address = remoteAddr < 0 ? undefined : peerAddress(params.value(remoteAddr));
   const localPort = serverPort < 0 ? undefined : parsePort(params.value(serverPort));
+  const hostHeader = httpHost < 0 ? '' : params.value(httpHost);
   return {
     method: methodValue,
     url: requestUrl(params, requestUri, scriptName, pathInfo, queryString),
@@ -216,7 +217,7 @@ export function readCgiRequest(params: ParamList): CgiRequest {
     localPort,
     encrypted: isOn(https < 0 ? '' : params.value(https)) || (scheme >= 0 && isHttps(params.value(scheme))),
     contentLength: contentLength < 0 ? undefined : parseContentLength(params.value(contentLength)),
-    host: httpHost >= 0 && params.value(httpHost) !== '' ? params.value(httpHost) : serverHost(params, serverName, localPort),
+    host: hostHeader !== '' ? hostHeader : serverHost(params, serverName, localPort),
     contentTypeIndex: contentType,
     contentLengthIndex: contentLength,
     headerVariables: found.slice(0, foundLength),
